@@ -1,0 +1,1 @@
+"""MPP: software for Indonesia's Mal Pelayanan Publik."""

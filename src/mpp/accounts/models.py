@@ -1,0 +1,84 @@
+"""Staff accounts, their role and mall, and API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", _("National admin")
+    MALL_MANAGER = "mall_manager", _("Mall manager")
+    BOOTH_SUPERVISOR = "booth_supervisor", _("Booth supervisor")
+    OFFICER = "officer", _("Officer")
+
+
+class User(AbstractUser):
+    """A staff member. Citizens need no account.
+
+    The role and mall decide what the person may see and do: a mall's staff act
+    only in that mall, a booth supervisor and officer only at their booth's
+    counters; a national admin (or superuser) everywhere.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    mall = models.ForeignKey(
+        "catalog.Mall",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("mall"),
+    )
+    booth = models.ForeignKey(
+        "catalog.Booth",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("booth (gerai)"),
+    )
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    @property
+    def is_national(self) -> bool:
+        return self.is_superuser or self.role == Role.NATIONAL_ADMIN
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for an officer's device or an agency system.
+
+    Only the SHA-256 digest is stored; the token itself is shown once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def new_raw() -> str:
+        return "mpp_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return _digest(raw)

@@ -1,0 +1,235 @@
+"""Reads of the walk-in queue: positions, wait estimates, the board, the day's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from mpp.catalog.models import Counter, Mall, Offering
+from mpp.core.models import Event
+from mpp.queueing.models import Priority, Ticket
+
+RECENT_SERVED = 20  # finished tickets averaged for the service-time estimate
+MIN_SAMPLES = 3  # below this, the service standard's typical minutes are used
+RECENT_DAYS = 14
+CALL_KINDS = ("ticket.called", "ticket.recalled")
+
+
+def ticket_get(ticket_id) -> Ticket | None:
+    """A ticket by id (None for a malformed or unknown id)."""
+    try:
+        return (
+            Ticket.objects.select_related(
+                "mall", "offering__service__agency", "offering__booth", "counter"
+            )
+            .filter(pk=ticket_id)
+            .first()
+        )
+    except Exception:  # malformed UUID
+        return None
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """Waiting tickets of the same service that will be called before this one."""
+    if ticket.status != Ticket.Status.WAITING:
+        return 0
+    waiting = Ticket.objects.filter(
+        offering_id=ticket.offering_id,
+        service_date=ticket.service_date,
+        status=Ticket.Status.WAITING,
+    ).exclude(pk=ticket.pk)
+    earlier = Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, seq__lt=ticket.seq)
+    if ticket.mall.priority_policy == Mall.PriorityPolicy.PRIORITY_FIRST:
+        if ticket.is_priority:
+            return waiting.filter(earlier).exclude(priority=Priority.REGULAR).count()
+        return waiting.filter(earlier | ~Q(priority=Priority.REGULAR)).count()
+    return waiting.filter(earlier).count()
+
+
+def mean_service_minutes(offering: Offering) -> float:
+    """Mean counter time of the last finished tickets of this service, else the standard's."""
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    durations = list(
+        Ticket.objects.filter(
+            offering_id=offering.pk,
+            status=Ticket.Status.DONE,
+            finished_at__gte=since,
+            started_at__isnull=False,
+        )
+        .order_by("-finished_at")
+        .annotate(
+            took=ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+        )
+        .values_list("took", flat=True)[:RECENT_SERVED]
+    )
+    if len(durations) < MIN_SAMPLES:
+        return float(offering.service.service_minutes)
+    return sum(d.total_seconds() for d in durations) / len(durations) / 60
+
+
+def open_counters(offering: Offering) -> int:
+    return Counter.objects.filter(offerings=offering, is_open=True).count()
+
+
+@dataclass(frozen=True)
+class Estimate:
+    position: int  # 1 = next to be called
+    ahead: int
+    minutes: int
+    open_counters: int
+    mean_service_minutes: float
+
+
+def ticket_estimate(ticket: Ticket) -> Estimate:
+    """Position and estimated wait from data: people ahead x recent mean service time / counters."""
+    ahead = people_ahead(ticket)
+    mean = mean_service_minutes(ticket.offering)
+    counters = open_counters(ticket.offering)
+    if ticket.status != Ticket.Status.WAITING:
+        minutes = 0
+    else:
+        minutes = math.ceil(ahead * mean / max(counters, 1))
+    return Estimate(
+        position=ahead + 1 if ticket.status == Ticket.Status.WAITING else 0,
+        ahead=ahead,
+        minutes=minutes,
+        open_counters=counters,
+        mean_service_minutes=round(mean, 1),
+    )
+
+
+def board_snapshot(mall: Mall, *, last_calls: int = 8) -> dict:
+    """What a display board shows: now calling per counter, the last calls, waiting per service."""
+    today = mall.today()
+    counters = list(Counter.objects.filter(mall=mall).select_related("booth").order_by("number"))
+    current = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(
+            mall=mall,
+            service_date=today,
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        ).select_related("offering__service")
+    }
+    now_serving = []
+    for c in counters:
+        t = current.get(c.pk)
+        now_serving.append(
+            {
+                "counter_id": c.pk,
+                "counter_number": c.number,
+                "counter_name": str(c),
+                "booth": c.booth.name if c.booth else "",
+                "is_open": c.is_open,
+                "ticket": t.number if t else None,
+                "status": t.status if t else None,
+                "service": t.offering.service.name if t else None,
+            }
+        )
+    start_of_day = dt.datetime.combine(today, dt.time.min, tzinfo=mall.tz)
+    calls = [
+        {
+            "event_id": e.pk,
+            "kind": "recalled" if e.kind == "ticket.recalled" else "called",
+            "number": e.data.get("number"),
+            "counter_number": e.data.get("counter_number"),
+            "counter_name": e.data.get("counter_name"),
+            "service": e.data.get("service_name"),
+            "at": e.occurred_at.isoformat(),
+        }
+        for e in Event.objects.filter(
+            mall_id=mall.pk, kind__in=CALL_KINDS, occurred_at__gte=start_of_day
+        ).order_by("-id")[:last_calls]
+    ]
+    waiting_rows = (
+        Ticket.objects.filter(mall=mall, service_date=today, status=Ticket.Status.WAITING)
+        .values(
+            "offering__service__code", "offering__service__name", "offering__booth__name", "prefix"
+        )
+        .annotate(waiting=Count("id"))
+        .order_by("prefix", "offering__service__name")
+    )
+    waiting = [
+        {
+            "service": r["offering__service__code"],
+            "service_name": r["offering__service__name"],
+            "booth": r["offering__booth__name"],
+            "prefix": r["prefix"],
+            "waiting": r["waiting"],
+        }
+        for r in waiting_rows
+    ]
+    return {
+        "mall": mall.code,
+        "mall_name": mall.name,
+        "date": today.isoformat(),
+        "generated_at": timezone.now().isoformat(),
+        "now_serving": now_serving,
+        "last_calls": calls,
+        "waiting": waiting,
+        "waiting_total": sum(r["waiting"] for r in waiting),
+    }
+
+
+def day_summary(mall: Mall, day: dt.date | None = None) -> dict:
+    """The manager's "today" figures: tickets per service, waiting now, mean wait and service."""
+    day = day or mall.today()
+    tickets = Ticket.objects.filter(mall=mall, service_date=day)
+    wait = ExpressionWrapper(F("called_at") - F("issued_at"), output_field=DurationField())
+    served = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    rows = (
+        tickets.values(
+            "offering__service__code", "offering__service__name", "offering__booth__name"
+        )
+        .annotate(
+            issued=Count("id"),
+            waiting=Count("id", filter=Q(status=Ticket.Status.WAITING)),
+            done=Count("id", filter=Q(status=Ticket.Status.DONE)),
+            no_show=Count("id", filter=Q(status=Ticket.Status.NO_SHOW)),
+            priority=Count("id", filter=~Q(priority=Priority.REGULAR)),
+            mean_wait=Avg(wait, filter=Q(called_at__isnull=False)),
+            mean_service=Avg(served, filter=Q(status=Ticket.Status.DONE)),
+        )
+        .order_by("offering__booth__name", "offering__service__name")
+    )
+
+    def minutes(d):
+        return round(d.total_seconds() / 60, 1) if d is not None else None
+
+    services = [
+        {
+            "service": r["offering__service__code"],
+            "service_name": r["offering__service__name"],
+            "booth": r["offering__booth__name"],
+            "issued": r["issued"],
+            "waiting": r["waiting"],
+            "done": r["done"],
+            "no_show": r["no_show"],
+            "priority": r["priority"],
+            "mean_wait_minutes": minutes(r["mean_wait"]),
+            "mean_service_minutes": minutes(r["mean_service"]),
+        }
+        for r in rows
+    ]
+    totals = tickets.aggregate(
+        issued=Count("id"),
+        waiting=Count("id", filter=Q(status=Ticket.Status.WAITING)),
+        done=Count("id", filter=Q(status=Ticket.Status.DONE)),
+        no_show=Count("id", filter=Q(status=Ticket.Status.NO_SHOW)),
+        mean_wait=Avg(wait, filter=Q(called_at__isnull=False)),
+        mean_service=Avg(served, filter=Q(status=Ticket.Status.DONE)),
+    )
+    return {
+        "date": day.isoformat(),
+        "services": services,
+        "issued": totals["issued"],
+        "waiting": totals["waiting"],
+        "done": totals["done"],
+        "no_show": totals["no_show"],
+        "mean_wait_minutes": minutes(totals["mean_wait"]),
+        "mean_service_minutes": minutes(totals["mean_service"]),
+        "open_counters": Counter.objects.filter(mall=mall, is_open=True).count(),
+    }

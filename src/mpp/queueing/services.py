@@ -1,0 +1,379 @@
+"""Writes of the walk-in queue: issue, call, recall, start, finish, no-show, transfer, end of day.
+
+Each function is one transaction that checks the ticket's current state, changes
+it, and appends an event (who, when, which counter) to the core event log. Boards
+hear about it only after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mpp.catalog.models import Counter, Mall, Offering
+from mpp.core.errors import Conflict, Invalid, NotFound
+from mpp.core.events import event_record
+from mpp.queueing import fanout
+from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
+
+_SEQ_TABLE = TicketSequence._meta.db_table
+_NEXT_SEQ_SQL = (
+    f"INSERT INTO {_SEQ_TABLE} (mall_id, service_date, prefix, last) VALUES (%s, %s, %s, 1) "
+    f"ON CONFLICT (mall_id, service_date, prefix) DO UPDATE SET last = {_SEQ_TABLE}.last + 1 "
+    "RETURNING last"
+)
+
+
+def _announce(mall_id: int, kind: str) -> None:
+    transaction.on_commit(lambda: fanout.publish(mall_id, kind))
+
+
+def _event(ticket: Ticket, kind: str, *, actor_id: int | None, **extra) -> None:
+    counter = ticket.counter
+    data = {
+        "number": ticket.number,
+        "service": ticket.offering.service.code,
+        "service_name": ticket.offering.service.name,
+        "priority": ticket.priority,
+        "status": ticket.status,
+    }
+    if counter is not None:
+        data["counter_id"] = counter.pk
+        data["counter_number"] = counter.number
+        data["counter_name"] = str(counter)
+    data.update(extra)
+    event_record(
+        kind=f"ticket.{kind}",
+        subject_type="ticket",
+        subject_id=ticket.pk,
+        mall_id=ticket.mall_id,
+        actor_id=actor_id,
+        data=data,
+    )
+    _announce(ticket.mall_id, f"ticket.{kind}")
+
+
+def _next_seq(mall_id: int, service_date, prefix: str) -> int:
+    """Take the next number of (mall, day, letter) in one statement under a row lock."""
+    day = connection.ops.adapt_datefield_value(service_date)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SEQ_SQL, [mall_id, day, prefix])
+        return cursor.fetchone()[0]
+
+
+def format_number(prefix: str, seq: int) -> str:
+    return f"{prefix}-{seq:03d}"
+
+
+def _offering(mall_id: int, service_code: str) -> Offering:
+    offering = (
+        Offering.objects.select_related("service", "booth")
+        .filter(
+            mall_id=mall_id, service__code=service_code, is_active=True, service__is_active=True
+        )
+        .first()
+    )
+    if offering is None:
+        raise NotFound(
+            _("Service %(code)s is not offered in this mall.") % {"code": service_code},
+            code="service_not_found",
+        )
+    return offering
+
+
+def _locked_ticket(ticket_id) -> Ticket:
+    try:
+        uuid.UUID(str(ticket_id))
+    except ValueError:
+        raise NotFound(_("Ticket not found."), code="ticket_not_found") from None
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("mall", "offering__service", "offering__booth", "counter")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("Ticket not found."), code="ticket_not_found")
+    return ticket
+
+
+def _require(ticket: Ticket, *statuses: str) -> None:
+    if ticket.status not in statuses:
+        raise Conflict(
+            _("Ticket %(number)s is %(status)s; this action is not possible now.")
+            % {"number": ticket.number, "status": ticket.get_status_display().lower()},
+            code="invalid_state",
+        )
+
+
+@transaction.atomic
+def ticket_issue(
+    *,
+    mall: Mall,
+    service_code: str,
+    priority: str = Priority.REGULAR,
+    source: str = Source.KIOSK,
+    actor_id: int | None = None,
+) -> Ticket:
+    """Give a citizen a numbered place in the queue for one service of a mall."""
+    if priority not in Priority.values:
+        raise Invalid(_("Unknown priority group."), code="invalid_priority")
+    if source not in Source.values:
+        raise Invalid(_("Unknown ticket source."), code="invalid_source")
+    if mall.status != Mall.Status.OPERATING:
+        raise Conflict(_("This mall is not operating."), code="mall_closed")
+    offering = _offering(mall.pk, service_code)
+    now = timezone.now()
+    service_date = now.astimezone(mall.tz).date()
+    prefix = offering.booth.ticket_prefix
+    seq = _next_seq(mall.pk, service_date, prefix)
+    ticket = Ticket.objects.create(
+        mall=mall,
+        offering=offering,
+        service_date=service_date,
+        prefix=prefix,
+        seq=seq,
+        number=format_number(prefix, seq),
+        priority=priority,
+        source=source,
+        issued_at=now,
+        queued_at=now,
+    )
+    _event(ticket, "issued", actor_id=actor_id, source=source)
+    return ticket
+
+
+@transaction.atomic
+def counter_open(*, counter_id: int, officer_id: int) -> Counter:
+    """An officer takes a counter: it now counts as open for wait estimates."""
+    counter = Counter.objects.select_for_update().filter(pk=counter_id).first()
+    if counter is None:
+        raise NotFound(_("Counter not found."), code="counter_not_found")
+    if counter.is_open and counter.officer_id == officer_id:
+        return counter
+    counter.is_open = True
+    counter.officer_id = officer_id
+    counter.opened_at = timezone.now()
+    counter.save(update_fields=["is_open", "officer", "opened_at"])
+    event_record(
+        kind="counter.opened",
+        subject_type="counter",
+        subject_id=counter.pk,
+        mall_id=counter.mall_id,
+        actor_id=officer_id,
+        data={"number": counter.number},
+    )
+    _announce(counter.mall_id, "counter.opened")
+    return counter
+
+
+@transaction.atomic
+def counter_close(*, counter_id: int, officer_id: int | None) -> Counter:
+    """The counter stops taking tickets (end of shift, break)."""
+    counter = Counter.objects.select_for_update().filter(pk=counter_id).first()
+    if counter is None:
+        raise NotFound(_("Counter not found."), code="counter_not_found")
+    if not counter.is_open:
+        return counter
+    counter.is_open = False
+    counter.officer = None
+    counter.save(update_fields=["is_open", "officer"])
+    event_record(
+        kind="counter.closed",
+        subject_type="counter",
+        subject_id=counter.pk,
+        mall_id=counter.mall_id,
+        actor_id=officer_id,
+        data={"number": counter.number},
+    )
+    _announce(counter.mall_id, "counter.closed")
+    return counter
+
+
+def _pick(candidates, *, priority: bool) -> Ticket | None:
+    qs = (
+        candidates.exclude(priority=Priority.REGULAR)
+        if priority
+        else candidates.filter(priority=Priority.REGULAR)
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return qs.order_by("queued_at", "seq").first()
+
+
+@transaction.atomic
+def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
+    """Call the next waiting ticket this counter serves, or None when nobody waits.
+
+    First come, first served by original arrival, under the mall's priority policy:
+    `priority_first` calls any waiting priority ticket before regular ones;
+    `interleave` calls one priority ticket after every N regular calls at this counter.
+    """
+    counter = (
+        Counter.objects.select_for_update().select_related("mall").filter(pk=counter_id).first()
+    )
+    if counter is None:
+        raise NotFound(_("Counter not found."), code="counter_not_found")
+    busy = Ticket.objects.filter(
+        counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+    ).first()
+    if busy is not None:
+        raise Conflict(
+            _("Ticket %(number)s is still open at this counter; finish it first.")
+            % {"number": busy.number},
+            code="counter_busy",
+        )
+    mall = counter.mall
+    offering_ids = list(counter.offerings.filter(is_active=True).values_list("pk", flat=True))
+    candidates = Ticket.objects.filter(
+        mall_id=mall.pk,
+        service_date=mall.today(),
+        status=Ticket.Status.WAITING,
+        offering_id__in=offering_ids,
+    )
+    if mall.priority_policy == Mall.PriorityPolicy.INTERLEAVE:
+        priority_turn = counter.regular_since_priority >= mall.priority_every
+    else:
+        priority_turn = True
+    ticket = _pick(candidates, priority=priority_turn) or _pick(
+        candidates, priority=not priority_turn
+    )
+    if ticket is None:
+        return None
+    if ticket.is_priority:
+        counter.regular_since_priority = 0
+    else:
+        counter.regular_since_priority += 1
+    if not counter.is_open:
+        counter.is_open = True
+        counter.officer_id = actor_id
+        counter.opened_at = timezone.now()
+    counter.save(update_fields=["regular_since_priority", "is_open", "officer", "opened_at"])
+    ticket.status = Ticket.Status.CALLED
+    ticket.called_at = timezone.now()
+    ticket.counter = counter
+    ticket.officer_id = actor_id
+    ticket.save(update_fields=["status", "called_at", "counter", "officer"])
+    ticket = Ticket.objects.select_related("offering__service", "counter").get(pk=ticket.pk)
+    _event(ticket, "called", actor_id=actor_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_recall(*, ticket_id, actor_id: int | None) -> Ticket:
+    """Call the same ticket again (the citizen did not come forward)."""
+    ticket = _locked_ticket(ticket_id)
+    _require(ticket, Ticket.Status.CALLED)
+    ticket.recall_count += 1
+    ticket.save(update_fields=["recall_count"])
+    _event(ticket, "recalled", actor_id=actor_id, recall_count=ticket.recall_count)
+    return ticket
+
+
+@transaction.atomic
+def ticket_start(*, ticket_id, actor_id: int | None) -> Ticket:
+    """The citizen is at the counter: service time starts."""
+    ticket = _locked_ticket(ticket_id)
+    _require(ticket, Ticket.Status.CALLED)
+    ticket.status = Ticket.Status.SERVING
+    ticket.started_at = timezone.now()
+    ticket.save(update_fields=["status", "started_at"])
+    _event(ticket, "started", actor_id=actor_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_finish(*, ticket_id, actor_id: int | None) -> Ticket:
+    """Service done."""
+    ticket = _locked_ticket(ticket_id)
+    _require(ticket, Ticket.Status.SERVING)
+    ticket.status = Ticket.Status.DONE
+    ticket.finished_at = timezone.now()
+    ticket.save(update_fields=["status", "finished_at"])
+    _event(
+        ticket, "finished", actor_id=actor_id, service_seconds=round(ticket.service_seconds or 0, 1)
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_no_show(*, ticket_id, actor_id: int | None) -> Ticket:
+    """The citizen did not come after the mall's number of recalls."""
+    ticket = _locked_ticket(ticket_id)
+    _require(ticket, Ticket.Status.CALLED)
+    needed = ticket.mall.no_show_after_recalls
+    if ticket.recall_count < needed:
+        raise Conflict(
+            _("Recall the ticket %(n)s more time(s) before marking it as no-show.")
+            % {"n": needed - ticket.recall_count},
+            code="recall_first",
+        )
+    ticket.status = Ticket.Status.NO_SHOW
+    ticket.finished_at = timezone.now()
+    ticket.save(update_fields=["status", "finished_at"])
+    _event(ticket, "no_show", actor_id=actor_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer(*, ticket_id, service_code: str, actor_id: int | None) -> Ticket:
+    """Send the ticket to another service of the mall; it keeps its original arrival time."""
+    ticket = _locked_ticket(ticket_id)
+    _require(ticket, *Ticket.OPEN_STATUSES)
+    target = _offering(ticket.mall_id, service_code)
+    if target.pk == ticket.offering_id:
+        raise Conflict(_("The ticket is already for this service."), code="same_service")
+    from_service = ticket.offering.service.code
+    from_counter = ticket.counter.number if ticket.counter else None
+    ticket.offering = target
+    ticket.status = Ticket.Status.WAITING
+    ticket.counter = None
+    ticket.officer = None
+    ticket.called_at = None
+    ticket.started_at = None
+    ticket.recall_count = 0
+    ticket.transfer_count += 1
+    ticket.save(
+        update_fields=[
+            "offering",
+            "status",
+            "counter",
+            "officer",
+            "called_at",
+            "started_at",
+            "recall_count",
+            "transfer_count",
+        ]
+    )
+    _event(
+        ticket,
+        "transferred",
+        actor_id=actor_id,
+        from_service=from_service,
+        from_counter=from_counter,
+    )
+    return ticket
+
+
+@transaction.atomic
+def mall_end_day(*, mall: Mall, actor_id: int | None = None) -> int:
+    """Close the day: every ticket still open from today or before expires (none is deleted)."""
+    today = mall.today()
+    open_tickets = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("offering__service", "counter")
+        .filter(mall=mall, service_date__lte=today, status__in=Ticket.OPEN_STATUSES)
+    )
+    now = timezone.now()
+    count = 0
+    for ticket in open_tickets:
+        ticket.status = Ticket.Status.EXPIRED
+        ticket.finished_at = now
+        ticket.save(update_fields=["status", "finished_at"])
+        _event(ticket, "expired", actor_id=actor_id)
+        count += 1
+    Counter.objects.filter(mall=mall, is_open=True).update(is_open=False, officer=None)
+    return count

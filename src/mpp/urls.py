@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mpp.api.v1 import api
+
+admin.site.site_header = "MPP — Mal Pelayanan Publik"
+admin.site.site_title = "MPP"
+admin.site.index_title = "Pengaturan"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("mpp.web.urls")),
+]
