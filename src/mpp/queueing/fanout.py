@@ -14,6 +14,7 @@ kind: subscribers read the fresh state from the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -35,10 +36,8 @@ class _LocalHub:
         with self._lock:
             subs = list(self._subs.get(mall_id, ()))
         for loop, queue in subs:
-            try:
+            with contextlib.suppress(RuntimeError):  # loop closed: subscriber gone
                 loop.call_soon_threadsafe(queue.put_nowait, message)
-            except RuntimeError:  # loop closed: the subscriber is gone
-                pass
 
     async def subscribe(self, mall_id: int) -> AsyncIterator[dict]:
         loop = asyncio.get_running_loop()

@@ -46,6 +46,9 @@ class TicketSequence(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.service_date}: {self.last}"
+
 
 class Ticket(models.Model):
     """One visit in the walk-in queue, from issue to finish (or no-show, or expiry).
