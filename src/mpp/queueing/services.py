@@ -126,10 +126,10 @@ def ticket_issue(
     if mall.status != Mall.Status.OPERATING:
         raise Conflict(_("This mall is not operating."), code="mall_closed")
     offering = _offering(mall.pk, service_code)
-    now = timezone.now()
-    service_date = now.astimezone(mall.tz).date()
+    service_date = mall.today()
     prefix = offering.booth.ticket_prefix
     seq = _next_seq(mall.pk, service_date, prefix)
+    now = timezone.now()  # after the number's row lock, so time order follows number order
     ticket = Ticket.objects.create(
         mall=mall,
         offering=offering,

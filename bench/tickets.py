@@ -1,0 +1,187 @@
+"""Walk-in ticket issuing under load: N tickets from K concurrent HTTP clients.
+
+Starts a fresh database (SQLite file, or a scratch PostgreSQL database), loads the
+demo, starts `mpp serve`, and fires POST /api/v1/malls/{mall}/tickets from K
+concurrent clients. Prints throughput, p50/p99 latency, status counts and a
+uniqueness check. The baseline, measured in the same run on the same database, is
+the same `ticket_issue` transaction called directly in one process without HTTP;
+the ratio says what the HTTP/ASGI stack costs on top of the engine.
+
+    .venv/bin/python bench/tickets.py --db sqlite -n 2000 -k 32
+    .venv/bin/python bench/tickets.py --db postgres -n 2000 -k 32 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+MPP = str(Path(sys.executable).with_name("mpp"))
+MALL = "mpp-kabupaten-majalengka"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_env(db: str) -> dict:
+    env = {**os.environ, "MPP_LOG_LEVEL": "ERROR"}
+    env.pop("REDIS_URL", None)
+    var = tempfile.mkdtemp(prefix="mpp-bench-")
+    env["MPP_VAR_DIR"] = var
+    if db == "postgres":
+        name = "mpp_bench"
+        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
+        subprocess.run(
+            ["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True
+        )
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        env["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [MPP, "demo", "--no-serve"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    return env
+
+
+def baseline(env: dict, n: int, codes: list[str]) -> float:
+    """Tickets per second of the same transaction called in-process (no HTTP)."""
+    code = f"""
+import os, time, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
+django.setup()
+from mpp.catalog.models import Mall
+from mpp.queueing.services import ticket_issue
+mall = Mall.objects.get(code={MALL!r})
+codes = {codes!r}
+t0 = time.perf_counter()
+for i in range({n}):
+    ticket_issue(mall=mall, service_code=codes[i % len(codes)], source="api")
+print({n} / (time.perf_counter() - t0))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+async def fire(base: str, n: int, k: int, codes: list[str]) -> tuple[list, list, float]:
+    latencies: list[float] = []
+    results: list[tuple[int, dict | None]] = []
+    counter = iter(range(n))
+    limits = httpx.Limits(max_connections=k, max_keepalive_connections=k)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker():
+            for i in counter:
+                body = {
+                    "service": codes[i % len(codes)],
+                    "priority": "elderly" if i % 10 == 0 else "regular",
+                }
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post(f"/api/v1/malls/{MALL}/tickets", json=body)
+                    latencies.append(time.perf_counter() - t0)
+                    results.append((r.status_code, r.json() if r.status_code == 201 else None))
+                except httpx.HTTPError as exc:
+                    latencies.append(time.perf_counter() - t0)
+                    results.append((0, {"error": repr(exc)}))
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(k)))
+        elapsed = time.perf_counter() - t0
+    return latencies, results, elapsed
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("-n", type=int, default=2000, help="tickets to issue over HTTP")
+    ap.add_argument("-k", type=int, default=32, help="concurrent HTTP clients")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (uvicorn)")
+    ap.add_argument("--baseline-n", type=int, default=1000)
+    args = ap.parse_args()
+
+    env = prepare_env(args.db)
+    port = free_port()
+    server = subprocess.Popen(
+        [MPP, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/api/v1/malls", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        services = httpx.get(f"{base}/api/v1/malls/{MALL}/services").json()
+        codes = [s["code"] for s in services][:12]
+        asyncio.run(fire(base, min(50, args.n), 4, codes))  # warm-up, not counted
+        latencies, results, elapsed = asyncio.run(fire(base, args.n, args.k, codes))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    statuses = Counter(code for code, _ in results)
+    created = [body for code, body in results if code == 201]
+    numbers = Counter(body["number"] for body in created)
+    duplicates = sum(c - 1 for c in numbers.values() if c > 1)
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for number in numbers:
+        prefix, seq = number.rsplit("-", 1)
+        by_prefix[prefix].append(int(seq))
+    gaps = 0
+    for seqs in by_prefix.values():
+        seqs.sort()
+        gaps += sum(b - a - 1 for a, b in zip(seqs, seqs[1:], strict=False))
+
+    http_rate = len(created) / elapsed
+    direct_rate = baseline(env, args.baseline_n, codes)
+    report = {
+        "db": args.db,
+        "tickets": args.n,
+        "clients": args.k,
+        "server_workers": args.workers,
+        "status_counts": dict(statuses),
+        "created": len(created),
+        "duplicate_numbers": duplicates,
+        "gaps_inside_warm_run": gaps,
+        "throughput_per_s": round(http_rate, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "baseline_direct_per_s": round(direct_rate, 1),
+        "ratio_http_vs_direct": round(http_rate / direct_rate, 3),
+    }
+    print(json.dumps(report, indent=2))
+    ok = duplicates == 0 and statuses.get(201, 0) == args.n
+    print("uniqueness check:", "PASS" if ok else "FAIL")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Numbers stay unique and strictly increasing, and no ticket is called twice,
+when separate OS processes work at once (PostgreSQL row locks; SQLite's IMMEDIATE
+write lock with a busy timeout)."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from mpp.queueing.models import Ticket
+from tests.factories import CounterFactory, OfferingFactory
+
+WORKER = Path(__file__).with_name("parallel_worker.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = s.get("USER") or "postgres"
+        host = s.get("HOST") or "localhost"
+        port = s.get("PORT") or 5432
+        auth = f"{user}:{s['PASSWORD']}" if s.get("PASSWORD") else user
+        return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+def _run_parallel(arg_lists: list[list[str]]) -> list:
+    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(ROOT)}
+    start_at = str(time.time() + 2.0)  # all processes start issuing at the same moment
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), *args, start_at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+            text=True,
+        )
+        for args in arg_lists
+    ]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_processes_get_unique_strictly_increasing_numbers(mall):
+    a = OfferingFactory(booth__mall=mall)
+    a2 = OfferingFactory(booth=a.booth, mall=mall)  # same booth letter, shared sequence
+    b = OfferingFactory(booth__mall=mall)
+    codes = ",".join([a.service.code, a2.service.code, b.service.code])
+    processes, per_process = 6, 25
+    results = _run_parallel([["issue", str(mall.pk), codes, str(per_process)]] * processes)
+
+    issued = [row for result in results for row in result]
+    assert len(issued) == processes * per_process
+    by_prefix = defaultdict(list)
+    for prefix, seq, number, _ in issued:
+        by_prefix[prefix].append(seq)
+        assert number == f"{prefix}-{seq:03d}"
+    for prefix, seqs in by_prefix.items():
+        assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"gaps or repeats in {prefix}"
+    # each process saw its own numbers strictly increase
+    for result in results:
+        for prefix in by_prefix:
+            own = [seq for p, seq, *_ in result if p == prefix]
+            assert own == sorted(own) and len(set(own)) == len(own)
+    # numbers follow commit order: ordering by number equals ordering by issue time
+    for prefix in by_prefix:
+        rows = list(
+            Ticket.objects.filter(mall=mall, prefix=prefix).order_by("seq").values_list(
+                "issued_at", flat=True
+            )
+        )
+        assert rows == sorted(rows)
+    assert Ticket.objects.filter(mall=mall).count() == processes * per_process
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_counters_never_call_the_same_ticket(mall):
+    from mpp.queueing.services import ticket_issue
+
+    offering = OfferingFactory(booth__mall=mall)
+    counters = [CounterFactory(mall=mall, serves=[offering]) for _ in range(4)]
+    total = 60
+    for _ in range(total):
+        ticket_issue(mall=mall, service_code=offering.service.code)
+    results = _run_parallel([["serve", str(c.pk)] for c in counters])
+    served = [tid for result in results for tid in result]
+    assert len(served) == total
+    assert len(set(served)) == total
+    assert Ticket.objects.filter(mall=mall, status=Ticket.Status.DONE).count() == total
