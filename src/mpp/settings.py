@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "mpp.catalog",
     "mpp.queueing",
     "mpp.web",
+    "mpp.api",
+    "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -48,7 +50,7 @@ ROOT_URLCONF = "mpp.urls"
 ASGI_APPLICATION = "mpp.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:console"
+LOGIN_REDIRECT_URL = "console"
 
 TEMPLATES = [
     {
@@ -82,6 +84,9 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # A file (not memory) so that tests can run the server and parallel worker
+        # processes against the same test database; one per test run.
+        db["TEST"] = {"NAME": str(VAR_DIR / f"test-mpp-{os.getpid()}.sqlite3")}
     return db
 
 

@@ -1,10 +1,107 @@
-"""REST API v1 (django-ninja). Handlers stay thin: parse, authorise, call one service."""
+"""REST API v1 (django-ninja). Handlers stay thin: parse, authorise, call one service.
 
+Kiosks and boards of other vendors and agency systems integrate against these
+paths, so they do not change within v1; the spec is committed as
+src/mpp/api/openapi.json (regenerate with `mpp openapi`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from asgiref.sync import iscoroutinefunction
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern, re_path
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
-api = NinjaAPI(
+from mpp.api import errors
+from mpp.api.routers import board, counters, malls, tickets
+
+
+class MppNinjaAPI(NinjaAPI):
+    """NinjaAPI whose every answer is JSON, even for unknown paths and wrong methods."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        wrapped = [_json_errors(p) for p in patterns]
+        wrapped.append(re_path(r"^.*$", _not_found, name="not-found"))
+        return wrapped, app_name, namespace
+
+
+def _fix(response):
+    if isinstance(response, HttpResponseNotAllowed):
+        return errors.method_not_allowed(response)
+    return response
+
+
+def _json_errors(pattern):
+    """Wrap a URL pattern's view so a 405 or a raised Http404 comes back as JSON."""
+    if not isinstance(pattern, URLPattern):
+        return pattern
+    view = pattern.callback
+    if pattern.name == "api-root":
+        view = _index
+
+    if iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def wrapper(request, *args, **kwargs):
+            try:
+                return _fix(await view(request, *args, **kwargs))
+            except Http404:
+                return _not_found(request)
+
+    else:
+
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return _fix(view(request, *args, **kwargs))
+            except Http404:
+                return _not_found(request)
+
+    wrapper.csrf_exempt = True
+    return URLPattern(pattern.pattern, wrapper, pattern.default_args, pattern.name)
+
+
+def _not_found(request, *args, **kwargs):
+    return errors.error_response(404, "not_found", _("There is no such API endpoint."))
+
+
+def _index(request, *args, **kwargs):
+    root = request.path
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "openapi": f"{root}openapi.json",
+            "docs": f"{root}docs",
+        }
+    )
+
+
+api = MppNinjaAPI(
     title="MPP API",
     version="1.0.0",
-    description="Mal Pelayanan Publik: catalogue, walk-in queue, display boards.",
+    description=(
+        "Mal Pelayanan Publik: catalogue, walk-in queue, display boards.\n\n"
+        "Catalogue, ticket issue and lookup, and the board are public. Officer actions "
+        "need an API token (`Authorization: Bearer mpp_...`) or a signed-in staff session "
+        "with its CSRF token (`X-CSRFToken`), of a staff member of that mall.\n\n"
+        'Every error is JSON `{"code": "...", "message": "..."}`; branch on `code` '
+        "(e.g. `mall_not_found`, `service_not_found`, `counter_busy`, `invalid_state`, "
+        "`recall_first`, `same_service`, `unauthorized`, `forbidden`, `csrf_failed`). "
+        "Invalid input gives 422 `validation_error` with a list of `errors`."
+    ),
     urls_namespace="api-v1",
 )
+
+for exc_class, handler in errors.HANDLERS:
+    api.add_exception_handler(exc_class, handler)
+
+api.add_router("", malls.router)
+api.add_router("", tickets.router)
+api.add_router("", counters.router)
+api.add_router("", board.router)

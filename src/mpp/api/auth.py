@@ -1,0 +1,74 @@
+"""Who is calling an officer endpoint, and may they act on this counter or ticket?
+
+Two ways in: an API token (`Authorization: Bearer mpp_...`) for officers' devices
+and other vendors' consoles, or the Django session of a signed-in staff member
+(the console pages). A session request must carry the CSRF token, because a
+browser sends the session cookie on its own; a bearer token it never sends on
+its own, so token requests need none.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from mpp.accounts.selectors import can_operate_counter, can_operate_mall, user_for_token
+from mpp.core.errors import Forbidden
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    default_message = gettext_lazy(
+        "The CSRF token is missing or wrong. Reload the page and try again."
+    )
+
+
+class BearerToken(HttpBearer):
+    """A staff member's API token (see accounts.services.token_create; stored as a digest)."""
+
+    def authenticate(self, request, token: str):
+        return user_for_token(token.strip())
+
+
+class StaffSession(APIKeyCookie):
+    """The session of a staff member signed in to the web console."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        # CSRF is checked below, only once a session user is found, so that a
+        # request without any credentials gets 401 rather than a CSRF 403.
+        super().__init__(csrf=False)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if check_csrf(request) is not None:
+            raise CsrfFailed()
+        return user
+
+
+OFFICER_AUTH = [BearerToken(), StaffSession()]
+
+
+def require_counter(user, counter) -> None:
+    """Refuse unless this staff member may act at this counter (loket)."""
+    if not can_operate_counter(user, counter):
+        raise Forbidden(_("You may not act at this counter."), code="forbidden")
+
+
+def require_ticket(user, ticket) -> None:
+    """Refuse unless this staff member may act on this ticket.
+
+    A ticket at a counter is that counter's business; a waiting one belongs to
+    its mall.
+    """
+    if ticket.counter_id is not None:
+        if not can_operate_counter(user, ticket.counter):
+            raise Forbidden(_("You may not act on this ticket."), code="forbidden")
+    elif not can_operate_mall(user, ticket.mall_id):
+        raise Forbidden(_("You may not act on this ticket."), code="forbidden")

@@ -1,0 +1,129 @@
+"""The display board: one JSON snapshot, or a live server-sent-events stream of them.
+
+Boards of any vendor can follow a mall's queue without polling: on connect they
+get `event: board` with the snapshot, then a fresh one whenever the queue changes
+(a burst of changes gives one or two snapshots, not one per change), and a
+`: ping` comment every 15 s so proxies keep the connection open. The stream is
+an async view (served over ASGI); database reads run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
+from django.http import StreamingHttpResponse
+from ninja import Router
+
+from mpp.api.lookups import mall_or_404
+from mpp.api.schemas import BoardOut, ErrorOut, MallCode
+from mpp.catalog.models import Mall
+from mpp.queueing import fanout
+from mpp.queueing.selectors import board_snapshot
+
+log = logging.getLogger(__name__)
+
+router = Router(tags=["board"])
+
+PING_SECONDS = 15.0  # keep-alive comment interval
+SETTLE_SECONDS = 0.05  # after a change, wait this long so a burst gives one snapshot
+
+
+@router.get(
+    "/malls/{mall}/board",
+    response={200: BoardOut, 404: ErrorOut},
+    operation_id="getBoard",
+)
+def get_board(request, mall: str = MallCode):
+    """What a display board shows now: calling per counter, the last calls, waiting per service."""
+    return board_snapshot(mall_or_404(mall))
+
+
+def _snapshot_line(mall: Mall) -> str:
+    """The board as one line of JSON (runs in a worker thread)."""
+    try:
+        return json.dumps(
+            board_snapshot(mall), cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
+        )
+    finally:
+        # A board may stay connected all day: do not hold a database connection.
+        close_old_connections()
+
+
+def _frame(data: str) -> bytes:
+    return f"event: board\ndata: {data}\n\n".encode()
+
+
+async def board_events(mall: Mall) -> AsyncIterator[bytes]:
+    """The stream's frames, until the client goes away or fan-out fails."""
+    changed = asyncio.Event()
+
+    async def listen() -> None:
+        try:
+            async for _message in fanout.subscribe(mall.pk):
+                changed.set()
+        except Exception:
+            log.warning("board fan-out for mall %s failed; ending the stream", mall.pk)
+        finally:
+            changed.set()  # wake the writer, which then sees the listener is done
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0)  # let it subscribe before the first snapshot is read
+    snapshot = sync_to_async(_snapshot_line)
+    loop = asyncio.get_running_loop()
+    try:
+        yield _frame(await snapshot(mall))
+        next_ping = loop.time() + PING_SECONDS
+        while True:
+            try:
+                await asyncio.wait_for(changed.wait(), timeout=max(next_ping - loop.time(), 0))
+            except TimeoutError:
+                yield b": ping\n\n"
+                next_ping = loop.time() + PING_SECONDS
+                continue
+            if listener.done():
+                return  # the client reconnects and subscribes afresh
+            await asyncio.sleep(SETTLE_SECONDS)
+            changed.clear()
+            yield _frame(await snapshot(mall))
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+
+
+@router.get(
+    "/malls/{mall}/board/stream",
+    response={404: ErrorOut},
+    operation_id="streamBoard",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": (
+                    "Server-sent events. First `event: board` with `data:` the board "
+                    "snapshot (the getBoard JSON on one line), then one such event after "
+                    "each change of the queue, and a `: ping` comment every 15 seconds."
+                ),
+                "content": {
+                    "text/event-stream": {
+                        "schema": {"type": "string"},
+                        "example": 'event: board\ndata: {"mall":"mpp-kota-bandung",...}\n\n',
+                    }
+                },
+            }
+        }
+    },
+)
+async def stream_board(request, mall: str = MallCode):
+    """Live board: server-sent events with a fresh snapshot after every change."""
+    found = await sync_to_async(mall_or_404)(mall)
+    response = StreamingHttpResponse(board_events(found), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,113 @@
+"""Ticket endpoints: issue (public, for other vendors' kiosks), look up, and officer actions."""
+
+from __future__ import annotations
+
+from ninja import Path, Router, Status
+
+from mpp.api.auth import OFFICER_AUTH, require_ticket
+from mpp.api.lookups import mall_or_404, ticket_or_404
+from mpp.api.render import ticket_out
+from mpp.api.schemas import ErrorOut, MallCode, TicketIn, TicketOut, TransferIn, ValidationErrorOut
+from mpp.queueing import services
+from mpp.queueing.models import Source
+
+router = Router(tags=["queue"])
+
+TicketId = Path(..., description="The ticket's id (a UUID); unknown or malformed: 404.")
+
+_OFFICER_RESPONSES = {
+    200: TicketOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+}
+
+
+@router.post(
+    "/malls/{mall}/tickets",
+    response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    operation_id="issueTicket",
+)
+def issue_ticket(request, payload: TicketIn, mall: str = MallCode):
+    """Take a number for a service of this mall (no sign-in: kiosks of any vendor use it)."""
+    ticket = services.ticket_issue(
+        mall=mall_or_404(mall),
+        service_code=payload.service,
+        priority=payload.priority,
+        source=Source.API,
+    )
+    return Status(201, ticket_out(ticket))
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    response={200: TicketOut, 404: ErrorOut},
+    operation_id="getTicket",
+)
+def get_ticket(request, ticket_id: str = TicketId):
+    """A ticket by its id (a random UUID, so it cannot be guessed): status, place, wait."""
+    return ticket_out(ticket_or_404(ticket_id))
+
+
+def _officer_action(request, ticket_id: str, action, **kwargs) -> dict:
+    ticket = ticket_or_404(ticket_id)
+    require_ticket(request.auth, ticket)
+    return ticket_out(action(ticket_id=ticket.pk, actor_id=request.auth.pk, **kwargs))
+
+
+@router.post(
+    "/tickets/{ticket_id}/recall",
+    response=_OFFICER_RESPONSES,
+    auth=OFFICER_AUTH,
+    operation_id="recallTicket",
+)
+def recall_ticket(request, ticket_id: str = TicketId):
+    """Call a called ticket again (the citizen has not come forward)."""
+    return _officer_action(request, ticket_id, services.ticket_recall)
+
+
+@router.post(
+    "/tickets/{ticket_id}/start",
+    response=_OFFICER_RESPONSES,
+    auth=OFFICER_AUTH,
+    operation_id="startTicket",
+)
+def start_ticket(request, ticket_id: str = TicketId):
+    """The citizen is at the counter: service time starts."""
+    return _officer_action(request, ticket_id, services.ticket_start)
+
+
+@router.post(
+    "/tickets/{ticket_id}/finish",
+    response=_OFFICER_RESPONSES,
+    auth=OFFICER_AUTH,
+    operation_id="finishTicket",
+)
+def finish_ticket(request, ticket_id: str = TicketId):
+    """Service done."""
+    return _officer_action(request, ticket_id, services.ticket_finish)
+
+
+@router.post(
+    "/tickets/{ticket_id}/no-show",
+    response=_OFFICER_RESPONSES,
+    auth=OFFICER_AUTH,
+    operation_id="noShowTicket",
+)
+def no_show_ticket(request, ticket_id: str = TicketId):
+    """The citizen did not come after the mall's number of recalls (409 recall_first before)."""
+    return _officer_action(request, ticket_id, services.ticket_no_show)
+
+
+@router.post(
+    "/tickets/{ticket_id}/transfer",
+    response={**_OFFICER_RESPONSES, 422: ValidationErrorOut},
+    auth=OFFICER_AUTH,
+    operation_id="transferTicket",
+)
+def transfer_ticket(request, payload: TransferIn, ticket_id: str = TicketId):
+    """Send the ticket to another service of the mall; it keeps its original arrival time."""
+    return _officer_action(
+        request, ticket_id, services.ticket_transfer, service_code=payload.service
+    )

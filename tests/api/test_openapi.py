@@ -1,0 +1,46 @@
+"""The committed OpenAPI spec matches the code (integrators read the file, not the code)."""
+
+import json
+
+from django.core.management import call_command
+
+from mpp.api.spec import SPEC_PATH, committed_spec, render_spec
+
+REGENERATE = "run `.venv/bin/mpp openapi` and commit src/mpp/api/openapi.json"
+
+
+def test_committed_spec_matches_the_code():
+    assert SPEC_PATH.exists(), f"{SPEC_PATH} is missing: {REGENERATE}"
+    assert committed_spec() == render_spec(), f"The OpenAPI spec has drifted: {REGENERATE}"
+
+
+def test_check_command_passes_on_the_committed_spec(capsys):
+    call_command("openapi", "--check")
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_spec_keeps_the_published_paths():
+    paths = json.loads(committed_spec())["paths"]
+    expected = {
+        "/api/v1/malls": {"get"},
+        "/api/v1/malls/{mall}/services": {"get"},
+        "/api/v1/malls/{mall}/counters": {"get"},
+        "/api/v1/malls/{mall}/tickets": {"post"},
+        "/api/v1/tickets/{ticket_id}": {"get"},
+        "/api/v1/malls/{mall}/board": {"get"},
+        "/api/v1/malls/{mall}/board/stream": {"get"},
+        "/api/v1/counters/{counter}/call-next": {"post"},
+        "/api/v1/counters/{counter}/open": {"post"},
+        "/api/v1/counters/{counter}/close": {"post"},
+        "/api/v1/tickets/{ticket_id}/recall": {"post"},
+        "/api/v1/tickets/{ticket_id}/start": {"post"},
+        "/api/v1/tickets/{ticket_id}/finish": {"post"},
+        "/api/v1/tickets/{ticket_id}/no-show": {"post"},
+        "/api/v1/tickets/{ticket_id}/transfer": {"post"},
+    }
+    assert {path: set(ops) for path, ops in paths.items()} == expected
+    stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]
+    assert "text/event-stream" in stream["content"]
+    issue = paths["/api/v1/malls/{mall}/tickets"]["post"]
+    assert "security" not in issue  # public: other vendors' kiosks
+    assert {"BearerToken": []} in paths["/api/v1/counters/{counter}/call-next"]["post"]["security"]
