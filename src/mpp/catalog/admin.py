@@ -1,0 +1,178 @@
+"""Django admin for the catalogue: malls, agencies, service standards, booths and counters.
+
+Why: national admins and mall managers keep the catalogue current without a developer;
+labels come from the models' verbose names. Counter state (open, officer on duty) is
+read-only here because it changes only through the queue services.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from mpp.catalog.models import Agency, Booth, Counter, Mall, Offering, OpeningHours, Service
+from mpp.core.models import Region
+
+
+class ProvinceFilter(admin.SimpleListFilter):
+    """Malls by province (the registry's province-level mall sits on the province itself)."""
+
+    title = _("province")
+    parameter_name = "province"
+
+    def lookups(self, request, model_admin):
+        return Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        return queryset.filter(Q(regency__parent_id=code) | Q(regency_id=code))
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+@admin.register(Mall)
+class MallAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "regency", "status", "inaugurated_on", "timezone"]
+    list_filter = ["status", ProvinceFilter, "priority_policy"]
+    search_fields = ["name", "code", "regency__name", "address"]
+    autocomplete_fields = ["regency"]
+    date_hierarchy = "inaugurated_on"
+    inlines = [OpeningHoursInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "regency", "address", "timezone", "status"]}),
+        (_("source"), {"fields": ["inaugurated_on", "source_url", "source_note"]}),
+        (
+            _("priority policy"),
+            {"fields": ["priority_policy", "priority_every", "no_show_after_recalls"]},
+        ),
+    ]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "code", "kind", "regency"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name", "code"]
+    autocomplete_fields = ["regency"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency", "fee", "completion_time", "service_minutes", "is_active"]
+    list_filter = [
+        "agency",
+        "channel_direct",
+        "channel_mobile",
+        "channel_self",
+        "channel_electronic",
+        "is_active",
+    ]
+    search_fields = ["name", "code", "keywords", "agency__name", "agency__short_name"]
+    list_select_related = ["agency"]
+    autocomplete_fields = ["agency"]
+    fieldsets = [
+        (None, {"fields": ["agency", "code", "name", "description", "keywords", "is_active"]}),
+        (
+            _("requirements"),
+            {"fields": ["requirements", "procedure", "completion_time", "service_minutes"]},
+        ),
+        (_("fee (Rupiah)"), {"fields": ["fee", "fee_basis"]}),
+        (_("product"), {"fields": ["product", "legal_basis", "complaint_channel"]}),
+        (
+            _("channels"),
+            {
+                "fields": [
+                    "channel_direct",
+                    "channel_mobile",
+                    "channel_self",
+                    "channel_electronic",
+                ]
+            },
+        ),
+    ]
+
+
+class OfferingFormSet(BaseInlineFormSet):
+    """Offerings of a booth: each takes the booth's mall; a service once per mall."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.mall_id = self.instance.mall_id
+        return form
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            service = form.cleaned_data.get("service") if hasattr(form, "cleaned_data") else None
+            if service is None or form.cleaned_data.get("DELETE"):
+                continue
+            taken = (
+                Offering.objects.filter(mall_id=self.instance.mall_id, service=service)
+                .exclude(pk=form.instance.pk)
+                .exists()
+            )
+            if service.pk in seen or taken:
+                form.add_error("service", _("This service is already offered in this mall."))
+            seen.add(service.pk)
+
+
+class OfferingInline(admin.TabularInline):
+    model = Offering
+    formset = OfferingFormSet
+    fields = ["service", "is_active", "sort_order"]
+    autocomplete_fields = ["service"]
+    extra = 0
+
+
+@admin.register(Booth)
+class BoothAdmin(admin.ModelAdmin):
+    list_display = ["name", "ticket_prefix", "mall", "agency", "location", "sort_order"]
+    list_filter = ["mall"]
+    search_fields = ["name", "agency__name", "mall__name"]
+    list_select_related = ["mall", "agency"]
+    autocomplete_fields = ["mall", "agency"]
+    inlines = [OfferingInline]
+
+
+class CounterForm(forms.ModelForm):
+    class Meta:
+        model = Counter
+        fields = ["mall", "booth", "number", "name", "offerings"]
+
+    def clean(self):
+        cleaned = super().clean()
+        mall = cleaned.get("mall")
+        booth = cleaned.get("booth")
+        if mall and booth and booth.mall_id != mall.pk:
+            self.add_error("booth", _("The booth belongs to another mall."))
+        offerings = cleaned.get("offerings") or []
+        if mall and any(o.mall_id != mall.pk for o in offerings):
+            self.add_error("offerings", _("Every service served must be offered in this mall."))
+        return cleaned
+
+
+@admin.register(Counter)
+class CounterAdmin(admin.ModelAdmin):
+    form = CounterForm
+    list_display = ["__str__", "number", "mall", "booth", "is_open", "officer"]
+    list_filter = ["mall", "is_open"]
+    search_fields = ["name", "mall__name", "booth__name"]
+    list_select_related = ["mall", "booth", "officer"]
+    autocomplete_fields = ["mall", "booth"]
+    filter_horizontal = ["offerings"]
+    readonly_fields = ["is_open", "officer", "opened_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        offerings = Offering.objects.select_related("service", "booth")
+        if obj is not None:  # a counter serves its own mall's offerings only
+            offerings = offerings.filter(mall_id=obj.mall_id)
+        form.base_fields["offerings"].queryset = offerings
+        return form

@@ -1,0 +1,53 @@
+"""`mpp serve`: run MPP over ASGI with uvicorn (the board streams server-sent events)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def display_host(host: str) -> str:
+    """A host a browser can open: a wildcard bind address shows as 127.0.0.1."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def serve(*, host: str, port: int, workers: int = 1) -> None:
+    """Run uvicorn on mpp.asgi:application until interrupted."""
+    import uvicorn
+
+    # WhiteNoise warns at start-up when STATIC_ROOT is missing (nothing collected yet).
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+    uvicorn.run("mpp.asgi:application", host=host, port=port, workers=workers, log_level="warning")
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Serve MPP with uvicorn (ASGI). More than one worker needs REDIS_URL, so that "
+        "display boards served by every worker receive the same updates."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help=gettext_lazy("Address to bind."))
+        parser.add_argument("--port", type=int, default=8000, help=gettext_lazy("Port to bind."))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help=gettext_lazy("Worker processes (more than one needs REDIS_URL)."),
+        )
+
+    def handle(self, *args, host, port, workers, **options):
+        if workers > 1 and not settings.REDIS_URL:
+            self.stderr.write(
+                _(
+                    "Warning: %(n)d workers without REDIS_URL: a display board only sees "
+                    "tickets handled by its own worker."
+                )
+                % {"n": workers}
+            )
+        url = f"http://{display_host(host)}:{port}/"
+        self.stdout.write(_("Serving MPP on %(url)s (Ctrl+C to stop)") % {"url": url})
+        serve(host=host, port=port, workers=workers)
