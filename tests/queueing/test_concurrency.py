@@ -78,9 +78,9 @@ def test_parallel_processes_get_unique_strictly_increasing_numbers(mall):
     # numbers follow commit order: ordering by number equals ordering by issue time
     for prefix in by_prefix:
         rows = list(
-            Ticket.objects.filter(mall=mall, prefix=prefix).order_by("seq").values_list(
-                "issued_at", flat=True
-            )
+            Ticket.objects.filter(mall=mall, prefix=prefix)
+            .order_by("seq")
+            .values_list("issued_at", flat=True)
         )
         assert rows == sorted(rows)
     assert Ticket.objects.filter(mall=mall).count() == processes * per_process

@@ -39,6 +39,9 @@ class TicketSequence(models.Model):
     prefix = models.CharField(max_length=2)
     last = models.PositiveIntegerField(default=0)
 
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -107,6 +110,10 @@ class Ticket(models.Model):
     )
     recall_count = models.PositiveSmallIntegerField(_("recalls"), default=0)
     transfer_count = models.PositiveSmallIntegerField(_("transfers"), default=0)
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+    booth_path = "offering__booth"
 
     class Meta:
         ordering = ["service_date", "queued_at"]

@@ -1,3 +1,5 @@
+"""Routes of the landing page and staff sign-in (namespace "web")."""
+
 from django.urls import path
 
 from mpp.web import views
@@ -6,4 +8,6 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/login/", views.StaffLoginView.as_view(), name="login"),
+    path("accounts/logout/", views.StaffLogoutView.as_view(), name="logout"),
 ]

@@ -1,0 +1,153 @@
+"""The self-service kiosk: choose a service, say who the ticket is for, get a printed number.
+
+Touch first and plain HTML forms, so it works without JavaScript: the service
+list links to a confirm page whose form POSTs the issue. A random nonce in that
+form makes a double tap (or a resent form) return the same ticket instead of a
+second one; the queue service stays the only place a ticket is made.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+
+from mpp.catalog.models import Mall, Offering
+from mpp.catalog.selectors import booths_with_offerings, mall_get, offerings_for_mall
+from mpp.core.errors import DomainError
+from mpp.queueing.models import Priority, Source
+from mpp.queueing.services import ticket_issue
+
+NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
+NONCE_TTL = 300  # seconds a form's nonce keeps pointing at the ticket it made
+NONCE_WAIT = 10.0  # seconds a repeated submit waits for the first one to finish
+_PENDING = "pending"
+
+# Short hints under each priority choice (the label itself comes from the model).
+PRIORITY_HINTS = {
+    Priority.REGULAR: "",
+    Priority.ELDERLY: gettext_lazy("Senior citizens"),
+    Priority.DISABILITY: gettext_lazy("Wheelchair, blind, deaf or other disability"),
+    Priority.PREGNANT: gettext_lazy("Expecting a baby"),
+    Priority.CHILD: gettext_lazy("Carrying or accompanying a small child"),
+}
+
+
+def fee_label(fee: int) -> str:
+    """ "Free" or the fee in Rupiah written the Indonesian way (Rp 50.000)."""
+    if not fee:
+        return _("Free")
+    return "Rp\u00a0" + f"{fee:,}".replace(",", ".")
+
+
+def _mall_or_404(code: str) -> Mall:
+    mall = mall_get(code)
+    if mall is None:
+        raise Http404(_("No mall with this code."))
+    return mall
+
+
+def _closed(request, mall: Mall):
+    return render(request, "queueing/kiosk_closed.html", {"mall": mall})
+
+
+def _error(request, mall: Mall, message: str, *, status: int):
+    return render(
+        request, "queueing/kiosk_error.html", {"mall": mall, "message": message}, status=status
+    )
+
+
+@never_cache
+def kiosk(request, mall: str):
+    """Start screen: every active service of the mall, grouped by booth (gerai)."""
+    mall_obj = _mall_or_404(mall)
+    if mall_obj.status != Mall.Status.OPERATING:
+        return _closed(request, mall_obj)
+    booths = [b for b in booths_with_offerings(mall_obj) if b.active_offerings]
+    for booth in booths:
+        for offering in booth.active_offerings:
+            offering.fee_label = fee_label(offering.service.fee)
+    return render(request, "queueing/kiosk.html", {"mall": mall_obj, "booths": booths})
+
+
+@never_cache
+def kiosk_confirm(request, mall: str, service: str):
+    """GET: the chosen service and the priority choice. POST: issue the ticket."""
+    mall_obj = _mall_or_404(mall)
+    if request.method == "POST":
+        return _issue(request, mall_obj, service)
+    if request.method not in ("GET", "HEAD"):
+        return _error(request, mall_obj, _("Use the buttons on the screen."), status=405)
+    if mall_obj.status != Mall.Status.OPERATING:
+        return _closed(request, mall_obj)
+    offering: Offering | None = offerings_for_mall(mall_obj).filter(service__code=service).first()
+    if offering is None:
+        return _error(request, mall_obj, _("This service is not offered at this mall."), status=404)
+    offering.fee_label = fee_label(offering.service.fee)
+    priorities = [
+        {"value": value, "label": label, "hint": PRIORITY_HINTS.get(value, "")}
+        for value, label in Priority.choices
+    ]
+    return render(
+        request,
+        "queueing/kiosk_confirm.html",
+        {
+            "mall": mall_obj,
+            "offering": offering,
+            "service": offering.service,
+            "priorities": priorities,
+            "nonce": uuid.uuid4().hex,
+        },
+    )
+
+
+def _print_redirect(ticket_id):
+    return redirect(reverse("ticket-print", args=[ticket_id]) + "?autoprint=1")
+
+
+def _wait_for_first(key: str) -> str | None:
+    """The ticket id the first submit of this form made, waiting while it is being made."""
+    deadline = time.monotonic() + NONCE_WAIT
+    while True:
+        value = cache.get(key)
+        if value != _PENDING:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.1)
+
+
+def _issue(request, mall: Mall, service: str):
+    nonce = request.POST.get("nonce", "")
+    key = f"mpp:kiosk-issue:{mall.pk}:{nonce}" if NONCE_RE.match(nonce) else None
+    if key and not cache.add(key, _PENDING, NONCE_TTL):
+        first = _wait_for_first(key)
+        if first:
+            return _print_redirect(first)
+        cache.set(key, _PENDING, NONCE_TTL)
+    try:
+        ticket = ticket_issue(
+            mall=mall,
+            service_code=service,
+            priority=request.POST.get("priority") or Priority.REGULAR,
+            source=Source.KIOSK,
+        )
+    except DomainError as exc:
+        if key:
+            cache.delete(key)
+        return _error(request, mall, exc.message, status=exc.status)
+    except BaseException:
+        if key:
+            cache.delete(key)
+        raise
+    if key:
+        cache.set(key, str(ticket.pk), NONCE_TTL)
+    return _print_redirect(ticket.pk)
