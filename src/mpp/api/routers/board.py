@@ -56,6 +56,34 @@ def _snapshot_line(mall: Mall) -> str:
         close_old_connections()
 
 
+class _SharedSnapshots:
+    """One snapshot computation per mall and change, shared by every stream in this process.
+
+    A mall's board, its kiosk and hundreds of citizens' phones may follow the same
+    stream; they all wake on the same change. The first computes the snapshot, the
+    others wait for it and reuse it when it was started after they saw the change.
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[int, tuple[float, str]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def get(self, mall: Mall, *, not_before: float) -> str:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(mall.pk, asyncio.Lock())
+        async with lock:
+            hit = self._lines.get(mall.pk)
+            if hit is not None and hit[0] >= not_before:
+                return hit[1]
+            started = loop.time()
+            line = await sync_to_async(_snapshot_line)(mall)
+            self._lines[mall.pk] = (started, line)
+            return line
+
+
+_shared = _SharedSnapshots()
+
+
 def _frame(data: str) -> bytes:
     return f"event: board\ndata: {data}\n\n".encode()
 
@@ -75,10 +103,9 @@ async def board_events(mall: Mall) -> AsyncIterator[bytes]:
 
     listener = asyncio.create_task(listen())
     await asyncio.sleep(0)  # let it subscribe before the first snapshot is read
-    snapshot = sync_to_async(_snapshot_line)
     loop = asyncio.get_running_loop()
     try:
-        yield _frame(await snapshot(mall))
+        yield _frame(await _shared.get(mall, not_before=loop.time()))
         next_ping = loop.time() + PING_SECONDS
         while True:
             try:
@@ -89,9 +116,10 @@ async def board_events(mall: Mall) -> AsyncIterator[bytes]:
                 continue
             if listener.done():
                 return  # the client reconnects and subscribes afresh
+            seen_at = loop.time()
             await asyncio.sleep(SETTLE_SECONDS)
             changed.clear()
-            yield _frame(await snapshot(mall))
+            yield _frame(await _shared.get(mall, not_before=seen_at))
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
