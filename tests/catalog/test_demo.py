@@ -126,7 +126,7 @@ def test_staff_have_their_roles_and_malls(demo):
     assert admin.check_password("admin")
     manager = User.objects.get(username="manajer")
     assert manager.role == Role.MALL_MANAGER and manager.mall.code == DEMO_MALL
-    assert manager.check_password("demo12345") and not manager.is_staff
+    assert manager.check_password("demo12345") and manager.is_staff
     supervisor = User.objects.get(username="supervisor.dukcapil")
     assert supervisor.role == Role.BOOTH_SUPERVISOR
     assert supervisor.booth.agency.code == "disdukcapil-majalengka"
@@ -174,8 +174,9 @@ def _inline_post(booth, rows):
     return data
 
 
-def test_admin_pages_open_and_refuse_bad_input_with_a_message(demo, client):
+def test_admin_pages_open_and_refuse_bad_input_with_a_message(demo, client, settings):
     client.force_login(User.objects.get(username="admin"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserts the English msgids
     mall = Mall.objects.get(code=DEMO_MALL)
     booth = Booth.objects.get(mall=mall, ticket_prefix="A")
     counter = Counter.objects.filter(booth=booth).first()

@@ -41,6 +41,10 @@ class User(AbstractUser):
         verbose_name=_("booth (gerai)"),
     )
 
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+    booth_path = "booth"
+
     class Meta:
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
@@ -67,6 +71,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "user__mall"
+    booth_path = "user__booth"
 
     class Meta:
         verbose_name = _("API token")

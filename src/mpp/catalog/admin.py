@@ -3,6 +3,12 @@
 Why: national admins and mall managers keep the catalogue current without a developer;
 labels come from the models' verbose names. Counter state (open, officer on duty) is
 read-only here because it changes only through the queue services.
+
+Every page is scoped by mpp.accounts.access (MallScopedAdmin): a mall manager sets up
+their own mall (its hours, address and queue policy, booths, offerings, counters) but
+not its registry facts; agencies and service standards are national records, edited
+by national admins only; a booth supervisor edits their own booth, its offerings and
+counters.
 """
 
 from django import forms
@@ -11,6 +17,7 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from mpp.accounts.admin import MallScopedAdmin, MallScopedInline
 from mpp.catalog.models import Agency, Booth, Counter, Mall, Offering, OpeningHours, Service
 from mpp.core.models import Region
 
@@ -31,19 +38,31 @@ class ProvinceFilter(admin.SimpleListFilter):
         return queryset.filter(Q(regency__parent_id=code) | Q(regency_id=code))
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(MallScopedInline, admin.TabularInline):
     model = OpeningHours
     extra = 0
 
 
 @admin.register(Mall)
-class MallAdmin(admin.ModelAdmin):
+class MallAdmin(MallScopedAdmin):
     list_display = ["name", "code", "regency", "status", "inaugurated_on", "timezone"]
     list_filter = ["status", ProvinceFilter, "priority_policy"]
     search_fields = ["name", "code", "regency__name", "address"]
     autocomplete_fields = ["regency"]
     date_hierarchy = "inaugurated_on"
     inlines = [OpeningHoursInline]
+    # From the national registry; a mall keeps its address, hours and queue policy.
+    national_fields = (
+        "code",
+        "name",
+        "regency",
+        "timezone",
+        "status",
+        "inaugurated_on",
+        "source_url",
+        "source_note",
+    )
+    national_list_filter = (ProvinceFilter,)
     fieldsets = [
         (None, {"fields": ["code", "name", "regency", "address", "timezone", "status"]}),
         (_("source"), {"fields": ["inaugurated_on", "source_url", "source_note"]}),
@@ -55,7 +74,7 @@ class MallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(MallScopedAdmin):
     list_display = ["name", "short_name", "code", "kind", "regency"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name", "code"]
@@ -63,7 +82,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(MallScopedAdmin):
     list_display = ["name", "agency", "fee", "completion_time", "service_minutes", "is_active"]
     list_filter = [
         "agency",
@@ -123,7 +142,7 @@ class OfferingFormSet(BaseInlineFormSet):
             seen.add(service.pk)
 
 
-class OfferingInline(admin.TabularInline):
+class OfferingInline(MallScopedInline, admin.TabularInline):
     model = Offering
     formset = OfferingFormSet
     fields = ["service", "is_active", "sort_order"]
@@ -131,14 +150,50 @@ class OfferingInline(admin.TabularInline):
     extra = 0
 
 
+class OfferingForm(forms.ModelForm):
+    """An offering on its own page: it takes its booth's mall; a service once per mall."""
+
+    class Meta:
+        model = Offering
+        fields = ["booth", "service", "is_active", "sort_order"]
+
+    def clean(self):
+        cleaned = super().clean()
+        booth, service = cleaned.get("booth"), cleaned.get("service")
+        if booth is None:
+            return cleaned
+        if self.instance.pk and booth.mall_id != self.instance.mall_id:
+            self.add_error("booth", _("An offering stays in its mall; choose a booth there."))
+            return cleaned
+        self.instance.mall_id = booth.mall_id
+        taken = Offering.objects.filter(mall_id=booth.mall_id, service=service)
+        if service is not None and taken.exclude(pk=self.instance.pk).exists():
+            self.add_error("service", _("This service is already offered in this mall."))
+        return cleaned
+
+
+@admin.register(Offering)
+class OfferingAdmin(MallScopedAdmin):
+    """The services a mall offers, across its booths (also editable on each booth)."""
+
+    form = OfferingForm
+    list_display = ["service", "booth", "mall", "is_active", "sort_order"]
+    list_filter = ["is_active", ("booth", admin.RelatedOnlyFieldListFilter), "mall"]
+    search_fields = ["service__name", "service__code", "booth__name"]
+    list_select_related = ["service", "booth", "mall"]
+    autocomplete_fields = ["booth", "service"]
+
+
 @admin.register(Booth)
-class BoothAdmin(admin.ModelAdmin):
+class BoothAdmin(MallScopedAdmin):
     list_display = ["name", "ticket_prefix", "mall", "agency", "location", "sort_order"]
     list_filter = ["mall"]
     search_fields = ["name", "agency__name", "mall__name"]
     list_select_related = ["mall", "agency"]
     autocomplete_fields = ["mall", "agency"]
     inlines = [OfferingInline]
+    # A supervisor keeps their booth's name, location and offerings current.
+    supervisor_readonly_fields = ("mall", "agency", "ticket_prefix", "sort_order")
 
 
 class CounterForm(forms.ModelForm):
@@ -159,7 +214,7 @@ class CounterForm(forms.ModelForm):
 
 
 @admin.register(Counter)
-class CounterAdmin(admin.ModelAdmin):
+class CounterAdmin(MallScopedAdmin):
     form = CounterForm
     list_display = ["__str__", "number", "mall", "booth", "is_open", "officer"]
     list_filter = ["mall", "is_open"]
@@ -168,11 +223,15 @@ class CounterAdmin(admin.ModelAdmin):
     autocomplete_fields = ["mall", "booth"]
     filter_horizontal = ["offerings"]
     readonly_fields = ["is_open", "officer", "opened_at"]
+    # A supervisor chooses what their booth's counters serve, not where they stand.
+    supervisor_readonly_fields = ("mall", "booth", "number")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        offerings = Offering.objects.select_related("service", "booth")
-        if obj is not None:  # a counter serves its own mall's offerings only
-            offerings = offerings.filter(mall_id=obj.mall_id)
-        form.base_fields["offerings"].queryset = offerings
+        field = form.base_fields.get("offerings")
+        if field is not None:  # already limited to what this user may link to
+            offerings = field.queryset.select_related("service", "booth")
+            if obj is not None:  # a counter serves its own mall's offerings only
+                offerings = offerings.filter(mall_id=obj.mall_id)
+            field.queryset = offerings
         return form

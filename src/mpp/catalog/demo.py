@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from mpp.accounts.models import Role, User
+from mpp.accounts.services import staff_sync_permissions
 from mpp.catalog.models import Agency, Booth, Counter, Mall, Offering, OpeningHours, Service
 from mpp.catalog.registry import malls_registry_load
 from mpp.core.events import event_record
@@ -160,7 +161,8 @@ def _mall_load(raw: dict, agencies, services, agency_services, created) -> Mall:
 
 
 def _staff_load(staff_raw: list[dict], default_password: str, malls: dict, created) -> list:
-    """Demo accounts; existing accounts (and their passwords) are left alone."""
+    """Demo accounts; existing accounts (and their passwords) are left alone, only their
+    admin access (is_staff, role group) is brought in line with their role."""
     hashes: dict[str, str] = {}  # hashing is slow by design: once per distinct password
     logins = []
     for s in staff_raw:
@@ -187,6 +189,7 @@ def _staff_load(staff_raw: list[dict], default_password: str, malls: dict, creat
                 is_superuser=superuser,
             )
             created.append(user)
+        staff_sync_permissions(user=user)  # managers and supervisors use the admin
         logins.append(
             {
                 "username": user.username,

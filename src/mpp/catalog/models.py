@@ -81,6 +81,9 @@ class Mall(models.Model):
         help_text=_("An officer may mark a ticket as no-show only after this many recalls."),
     )
 
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "pk"
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("mall (MPP)")
@@ -116,6 +119,9 @@ class OpeningHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
 
     class Meta:
         ordering = ["mall", "weekday"]
@@ -156,6 +162,9 @@ class Agency(models.Model):
         help_text=_("For regional offices and local branches."),
     )
     website = models.URLField(_("website"), blank=True)
+
+    # A national record shared by every mall (mpp.accounts.access).
+    mall_path = None
 
     class Meta:
         ordering = ["name"]
@@ -199,6 +208,9 @@ class Service(models.Model):
     channel_electronic = models.BooleanField(_("electronic (online)"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # A national record shared by every mall (mpp.accounts.access).
+    mall_path = None
+
     class Meta:
         ordering = ["agency__name", "name"]
         verbose_name = _("service (layanan)")
@@ -238,6 +250,10 @@ class Booth(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+    booth_path = "pk"
+
     class Meta:
         ordering = ["mall", "sort_order", "name"]
         verbose_name = _("booth (gerai)")
@@ -268,6 +284,10 @@ class Offering(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+    booth_path = "booth"
 
     class Meta:
         ordering = ["booth__sort_order", "sort_order", "service__name"]
@@ -313,6 +333,10 @@ class Counter(models.Model):
     )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     regular_since_priority = models.PositiveIntegerField(default=0, editable=False)
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall"
+    booth_path = "booth"
 
     class Meta:
         ordering = ["mall", "number"]

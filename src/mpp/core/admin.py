@@ -1,5 +1,8 @@
+"""Admin for regions (national, read-only) and the audit trail (scoped to a mall's staff)."""
+
 from django.contrib import admin
 
+from mpp.accounts.admin import MallScopedAdmin
 from mpp.core.models import Event, Region
 
 
@@ -15,8 +18,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """The audit trail, read only."""
+class EventAdmin(MallScopedAdmin):
+    """The audit trail, read only; a mall manager sees their mall's events."""
 
     list_display = ["id", "occurred_at", "kind", "mall_id", "subject_type", "subject_id", "actor"]
     list_filter = ["kind"]

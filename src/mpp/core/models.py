@@ -26,6 +26,9 @@ class Region(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
 
+    # A national record shared by every mall (mpp.accounts.access).
+    mall_path = None
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("region")
@@ -66,6 +69,9 @@ class Event(models.Model):
         verbose_name=_("actor"),
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
+
+    # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
+    mall_path = "mall_id"
 
     class Meta:
         ordering = ["id"]
