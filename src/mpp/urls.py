@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from mpp.api.v1 import api
 
-admin.site.site_header = "MPP — Mal Pelayanan Publik"
+admin.site.site_header = _("MPP — Public Service Mall")
 admin.site.site_title = "MPP"
-admin.site.index_title = "Pengaturan"
+admin.site.index_title = _("Settings")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

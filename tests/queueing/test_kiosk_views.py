@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 import segno
+from django.conf import settings
 from django.test import Client
 
 from mpp.catalog.models import Mall
@@ -16,8 +17,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def en():
-    """A browser that asks for English, so assertions do not depend on the translations."""
-    return Client(headers={"accept-language": "en"})
+    """A browser switched to English, so assertions do not depend on the translations."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def kiosk_url(mall):
@@ -101,7 +104,8 @@ def test_confirm_page_offers_the_five_priority_groups(en, offering):
 
 
 def test_no_js_flow_issues_exactly_one_ticket_and_prints_it(mall, offering):
-    browser = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserts the English msgids
     start = browser.get(kiosk_url(mall)).content.decode()
     link = re.search(r'href="(/m/[^"]+/kiosk/[^"]+/)"', start).group(1)
     form_page = browser.get(link).content.decode()

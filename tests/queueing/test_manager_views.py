@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -25,7 +26,8 @@ def row(html: str, service_code: str) -> list[str]:
 
 
 def login(user) -> Client:
-    client = Client(headers={"accept-language": "en"})
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserts the English msgids
     client.force_login(user)
     return client
 

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from mpp.queueing import services as q
@@ -14,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def en():
-    return Client(headers={"accept-language": "en"})
+    """A browser switched to English, so assertions do not depend on the translations."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def issue(mall, offering, priority=Priority.REGULAR):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from mpp.accounts.models import Role
@@ -14,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def en():
-    return Client(headers={"accept-language": "en"})
+    """A browser switched to English, so assertions do not depend on the translations."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def test_home_lists_malls_with_services_and_their_kiosk_and_board(en):
