@@ -115,7 +115,9 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    mall = models.ForeignKey(Mall, on_delete=models.CASCADE, related_name="opening_hours")
+    mall = models.ForeignKey(
+        Mall, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("mall")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -237,7 +239,9 @@ class Service(models.Model):
 class Booth(models.Model):
     """A tenant agency's booth (gerai) in a mall; its tickets share one letter."""
 
-    mall = models.ForeignKey(Mall, on_delete=models.CASCADE, related_name="booths")
+    mall = models.ForeignKey(
+        Mall, on_delete=models.CASCADE, related_name="booths", verbose_name=_("mall")
+    )
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="booths", verbose_name=_("agency")
     )
@@ -275,7 +279,9 @@ class Booth(models.Model):
 class Offering(models.Model):
     """A service offered at a booth of a mall: what a kiosk lists and a ticket is for."""
 
-    mall = models.ForeignKey(Mall, on_delete=models.CASCADE, related_name="offerings")
+    mall = models.ForeignKey(
+        Mall, on_delete=models.CASCADE, related_name="offerings", verbose_name=_("mall")
+    )
     booth = models.ForeignKey(
         Booth, on_delete=models.CASCADE, related_name="offerings", verbose_name=_("booth (gerai)")
     )
@@ -308,7 +314,9 @@ class Offering(models.Model):
 class Counter(models.Model):
     """A counter (loket) where an officer calls and serves tickets of some services."""
 
-    mall = models.ForeignKey(Mall, on_delete=models.CASCADE, related_name="counters")
+    mall = models.ForeignKey(
+        Mall, on_delete=models.CASCADE, related_name="counters", verbose_name=_("mall")
+    )
     booth = models.ForeignKey(
         Booth,
         on_delete=models.SET_NULL,

@@ -72,7 +72,9 @@ class Ticket(models.Model):
     OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    mall = models.ForeignKey(Mall, on_delete=models.PROTECT, related_name="tickets")
+    mall = models.ForeignKey(
+        Mall, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("mall")
+    )
     offering = models.ForeignKey(
         Offering, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service")
     )
