@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "mpp.accounts",
     "mpp.catalog",
     "mpp.queueing",
+    "mpp.notifications",
+    "mpp.bookings",
     "mpp.web",
     "mpp.api",
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
