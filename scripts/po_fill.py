@@ -23,6 +23,14 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _unfuzzy(line: str) -> str:
+    """A comment line without the fuzzy flag ('' when no flag is left)."""
+    if not line.startswith("#,"):
+        return line
+    flags = [f.strip() for f in line[2:].split(",") if f.strip() and f.strip() != "fuzzy"]
+    return "#, " + ", ".join(flags) if flags else ""
+
+
 def main() -> None:
     pairs: dict[str, str] = {}
     for name in sys.argv[1:]:
@@ -42,9 +50,9 @@ def main() -> None:
         if not msgid or msgid not in pairs:
             continue
         head = "\n".join(
-            ln
+            kept
             for ln in block[: m.start()].rstrip("\n").split("\n")
-            if not ln.startswith(("#, fuzzy", "#| "))
+            if not ln.startswith("#| ") and (kept := _unfuzzy(ln))
         )
         entry = f'msgid {m.group(1).rstrip()}\nmsgstr "{_quote(pairs[msgid])}"'
         blocks[i] = f"{head}\n{entry}" if head else entry
