@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from mpp.core.commands import MppCommand
 
 
 def display_host(host: str) -> str:
@@ -23,7 +24,7 @@ def serve(*, host: str, port: int, workers: int = 1) -> None:
     uvicorn.run("mpp.asgi:application", host=host, port=port, workers=workers, log_level="warning")
 
 
-class Command(BaseCommand):
+class Command(MppCommand):
     help = gettext_lazy(
         "Serve MPP with uvicorn (ASGI). More than one worker needs REDIS_URL, so that "
         "display boards served by every worker receive the same updates."

@@ -1,13 +1,14 @@
 """`mpp token USERNAME`: create an API token for a staff member and print it once."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy
 
 from mpp.accounts.services import token_create
+from mpp.core.commands import MppCommand
 from mpp.core.errors import DomainError
 
 
-class Command(BaseCommand):
+class Command(MppCommand):
     help = gettext_lazy(
         "Create an API token for a staff member and print it. Only its digest is stored, "
         "so it cannot be shown again."
