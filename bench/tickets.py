@@ -5,7 +5,11 @@ demo, starts `mpp serve`, and fires POST /api/v1/malls/{mall}/tickets from K
 concurrent clients. Prints throughput, p50/p99 latency, status counts and a
 uniqueness check. The baseline, measured in the same run on the same database, is
 the same `ticket_issue` transaction called directly in one process without HTTP;
-the ratio says what the HTTP/ASGI stack costs on top of the engine.
+the ratio says what the HTTP/ASGI stack costs on top of the engine. A second
+baseline does all the database work of the API handler in one process (mall lookup,
+the transaction, the response's queue-position reads, a new connection per ticket),
+and the CPU the server and this load generator used per ticket is printed too: the
+generator runs on the same machine and takes its share of the cores.
 
     .venv/bin/python bench/tickets.py --db sqlite -n 2000 -k 32
     .venv/bin/python bench/tickets.py --db postgres -n 2000 -k 32 --workers 2
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -60,25 +65,64 @@ def prepare_env(db: str) -> dict:
     return env
 
 
-def baseline(env: dict, n: int, codes: list[str]) -> float:
-    """Tickets per second of the same transaction called in-process (no HTTP)."""
+def baseline(env: dict, n: int, codes: list[str]) -> tuple[float, float]:
+    """Tickets per second in one process without HTTP: (the `ticket_issue` transaction alone,
+    all the database work of the API handler).
+
+    The handler's work is the mall lookup, the same transaction and the response's reads
+    (place in the queue, wait estimate), on a new connection each time as in a request
+    (CONN_MAX_AGE=0). The difference between the two is the handler's own reads; the rest
+    of the gap to the HTTP figure is the HTTP/ASGI/Django stack (and the shared CPU).
+    """
     code = f"""
 import os, time, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 django.setup()
-from mpp.catalog.models import Mall
+from django.db import connection
+from mpp.api.lookups import mall_or_404
+from mpp.api.render import ticket_out
 from mpp.queueing.services import ticket_issue
-mall = Mall.objects.get(code={MALL!r})
+mall = mall_or_404({MALL!r})
 codes = {codes!r}
 t0 = time.perf_counter()
 for i in range({n}):
     ticket_issue(mall=mall, service_code=codes[i % len(codes)], source="api")
 print({n} / (time.perf_counter() - t0))
+t0 = time.perf_counter()
+for i in range({n}):
+    found = mall_or_404({MALL!r})
+    ticket = ticket_issue(mall=found, service_code=codes[i % len(codes)], source="api")
+    ticket_out(ticket, reload=False)
+    connection.close()
+print({n} / (time.perf_counter() - t0))
 """
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    direct, handler = out.stdout.strip().splitlines()[-2:]
+    return float(direct), float(handler)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants so far (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += [child for child, parent in parents.items() if parent == current]
+    return total
 
 
 async def fire(base: str, n: int, k: int, codes: list[str]) -> tuple[list, list, float]:
@@ -142,7 +186,10 @@ def main() -> None:
         services = httpx.get(f"{base}/api/v1/malls/{MALL}/services").json()
         codes = [s["code"] for s in services][:12]
         asyncio.run(fire(base, min(50, args.n), 4, codes))  # warm-up, not counted
+        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
         latencies, results, elapsed = asyncio.run(fire(base, args.n, args.k, codes))
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -161,7 +208,8 @@ def main() -> None:
         gaps += sum(b - a - 1 for a, b in zip(seqs, seqs[1:], strict=False))
 
     http_rate = len(created) / elapsed
-    direct_rate = baseline(env, args.baseline_n, codes)
+    direct_rate, handler_rate = baseline(env, args.baseline_n, codes)
+    shutil.rmtree(env["MPP_VAR_DIR"], ignore_errors=True)  # the scratch SQLite file
     report = {
         "db": args.db,
         "tickets": args.n,
@@ -174,8 +222,12 @@ def main() -> None:
         "throughput_per_s": round(http_rate, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "server_cpu_ms_per_ticket": round(server_cpu / len(results) * 1000, 2),
+        "client_cpu_ms_per_ticket": round(client_cpu / len(results) * 1000, 2),
         "baseline_direct_per_s": round(direct_rate, 1),
         "ratio_http_vs_direct": round(http_rate / direct_rate, 3),
+        "baseline_handler_db_work_per_s": round(handler_rate, 1),
+        "ratio_http_vs_handler_db_work": round(http_rate / handler_rate, 3),
     }
     print(json.dumps(report, indent=2))
     ok = duplicates == 0 and statuses.get(201, 0) == args.n

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFactory
+from tests.live_server import live_server
 
 
 @pytest.fixture
@@ -21,3 +22,17 @@ def counter(mall, offering):
 @pytest.fixture
 def officer(mall, offering):
     return UserFactory(mall=mall, booth=offering.booth)
+
+
+@pytest.fixture
+def server_url(transactional_db, settings):
+    """uvicorn serving mpp.asgi:application on a free localhost port, in a thread.
+
+    transactional_db: rows the test writes are committed, so the server's own
+    database connections see them.
+    """
+    settings.REDIS_URL = ""  # in-process fan-out: the server runs in this process
+    from mpp.asgi import application
+
+    with live_server(application) as url:
+        yield url

@@ -99,3 +99,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     role = Role.OFFICER
     password = factory.django.Password("rahasia123")
+
+
+class BookingPolicyFactory(factory.django.DjangoModelFactory):
+    """Online booking for an offering (mpp.bookings): 60-minute slots, small quotas."""
+
+    class Meta:
+        model = "bookings.BookingPolicy"
+
+    offering = factory.SubFactory(OfferingFactory)
+    window_days = 7
+    slot_minutes = 60
+    online_per_slot = 3
+    walkin_per_slot = 2
+    priority_per_slot = 1

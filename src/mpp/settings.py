@@ -3,8 +3,10 @@
 DATABASE_URL   default: SQLite file var/mpp.sqlite3 (WAL, IMMEDIATE transactions)
 REDIS_URL      optional: cross-process fan-out for display boards and rate limits
 MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR
+MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,6 +18,11 @@ VAR_DIR = Path(os.environ.get("MPP_VAR_DIR", Path.cwd() / "var"))
 DEBUG = os.environ.get("MPP_DEBUG", "0").lower() in {"1", "true", "yes"}
 SECRET_KEY = os.environ.get("MPP_SECRET_KEY", "insecure-dev-key-change-me-in-production")
 ALLOWED_HOSTS = os.environ.get("MPP_ALLOWED_HOSTS", "*").split(",")
+# Keys the HMAC of NIKs stored with bookings (mpp.core.pii). Set it on its own in
+# production: changing it (or the secret key it defaults from) orphans stored digests.
+MPP_PII_KEY = (
+    os.environ.get("MPP_PII_KEY") or hashlib.sha256(f"mpp-pii:{SECRET_KEY}".encode()).hexdigest()
+)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MPP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -107,6 +114,26 @@ if REDIS_URL:
             "KEY_PREFIX": "mpp",
         }
     }
+
+# Notifications (mpp.notifications; sent by `mpp worker`). Without a gateway URL, SMS
+# and WhatsApp messages wait and are retried until it is configured or they give up.
+MPP_SMS_GATEWAY_URL = os.environ.get("MPP_SMS_GATEWAY_URL", "")
+MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
+# E-mail: SMTP as configured by MPP_EMAIL_*; in DEBUG without MPP_EMAIL_HOST, printed
+# to the console instead.
+EMAIL_HOST = os.environ.get("MPP_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MPP_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("MPP_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MPP_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("MPP_EMAIL_USE_TLS", "0").lower() in {"1", "true", "yes"}
+EMAIL_USE_SSL = os.environ.get("MPP_EMAIL_USE_SSL", "0").lower() in {"1", "true", "yes"}
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("MPP_EMAIL_FROM", "MPP <noreply@localhost>")
+EMAIL_BACKEND = os.environ.get("MPP_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and "MPP_EMAIL_HOST" not in os.environ
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

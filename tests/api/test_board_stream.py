@@ -1,50 +1,19 @@
-"""The live board over a real ASGI server: server-sent events follow the queue."""
+"""The live board over a real ASGI server: server-sent events follow the queue.
+
+The server: the `server_url` fixture (tests/conftest.py, tests/live_server.py).
+"""
 
 import json
-import socket
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 from django.db import transaction
 
 from mpp.api.routers import board
 from mpp.queueing import fanout
 from mpp.queueing import services as q
 from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFactory
-
-
-@pytest.fixture
-def server_url(transactional_db, settings):
-    """uvicorn serving mpp.asgi:application on a free localhost port, in a thread.
-
-    transactional_db: rows the test writes are committed, so the server's own
-    database connections see them.
-    """
-    settings.REDIS_URL = ""  # in-process fan-out: the server runs in this process
-    from mpp.asgi import application
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        application, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
 
 
 @pytest.fixture

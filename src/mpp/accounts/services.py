@@ -24,6 +24,10 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "catalog.offering": ALL,
         "catalog.counter": ALL,
         "queueing.ticket": ("view",),
+        "bookings.bookingpolicy": ALL,
+        "bookings.closedday": ALL,
+        "bookings.slot": ("view",),
+        "bookings.booking": ("view",),
         "accounts.user": ("add", "change", "view"),  # deactivate staff, never delete them
         "accounts.apitoken": ("view", "change"),  # revoke a lost device's token
         "core.event": ("view",),
@@ -37,11 +41,15 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "catalog.offering": ALL,
         "catalog.counter": ("view", "change"),
         "queueing.ticket": ("view",),
+        "bookings.bookingpolicy": ("view", "change"),
+        "bookings.closedday": ("view",),
+        "bookings.slot": ("view",),
+        "bookings.booking": ("view",),
         "accounts.user": ("view",),
     },
 }
 # A national admin who is not a superuser may do anything in the MPP apps.
-NATIONAL_APPS = ("core", "accounts", "catalog", "queueing")
+NATIONAL_APPS = ("core", "accounts", "catalog", "queueing", "bookings", "notifications")
 ROLE_GROUPS = {
     Role.NATIONAL_ADMIN: "National admin",
     Role.MALL_MANAGER: "Mall manager",

@@ -74,9 +74,13 @@ def counter_out(counter: Counter) -> dict:
     }
 
 
-def ticket_out(ticket: Ticket) -> dict:
-    """A ticket with its place in the queue, read fresh from the database."""
-    fresh = ticket_get(ticket.pk) or ticket
+def ticket_out(ticket: Ticket, *, reload: bool = True) -> dict:
+    """A ticket with its place in the queue, read fresh from the database.
+
+    reload=False: `ticket` is the instance a service has just created, with its mall and
+    offering (service, booth) loaded; reading it again would only cost a six-table join.
+    """
+    fresh = (ticket_get(ticket.pk) if reload else None) or ticket
     estimate = ticket_estimate(fresh)
     counter = fresh.counter
     return {

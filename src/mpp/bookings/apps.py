@@ -1,7 +1,23 @@
+"""Online booking (antrean online); its no-show sweep runs in the `mpp worker` process."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+NO_SHOW_SWEEP_SECONDS = 300
+
+
+def _sweep_no_shows() -> int:
+    from mpp.bookings.services import bookings_mark_no_shows
+
+    return bookings_mark_no_shows()
 
 
 class BookingsConfig(AppConfig):
     name = "mpp.bookings"
     verbose_name = _("Online booking")
+
+    def ready(self):
+        from mpp.notifications.periodic import register_periodic
+
+        # Bookings not checked in by the end of their slot plus the grace become no-shows.
+        register_periodic("bookings.no_show_sweep", NO_SHOW_SWEEP_SECONDS, _sweep_no_shows)

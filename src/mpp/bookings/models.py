@@ -207,7 +207,11 @@ class Booking(models.Model):
                 name="one_active_booking_per_nik_service_day",
             ),
         ]
-        indexes = [models.Index(fields=["slot", "status"], name="booking_slot_status_idx")]
+        indexes = [
+            models.Index(fields=["slot", "status"], name="booking_slot_status_idx"),
+            # The no-show sweep and the day summaries: open bookings of past days.
+            models.Index(fields=["status", "date"], name="booking_status_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -68,7 +68,14 @@ class MallAdmin(MallScopedAdmin):
         (_("source"), {"fields": ["inaugurated_on", "source_url", "source_note"]}),
         (
             _("priority policy"),
-            {"fields": ["priority_policy", "priority_every", "no_show_after_recalls"]},
+            {
+                "fields": [
+                    "priority_policy",
+                    "priority_every",
+                    "booked_first",
+                    "no_show_after_recalls",
+                ]
+            },
         ),
     ]
 

@@ -75,6 +75,14 @@ class Mall(models.Model):
             "ticket if one waits."
         ),
     )
+    booked_first = models.BooleanField(
+        _("booked tickets first at their slot time"),
+        default=True,
+        help_text=_(
+            "A ticket from an online booking is called before other waiting tickets once "
+            "its slot has started."
+        ),
+    )
     no_show_after_recalls = models.PositiveSmallIntegerField(
         _("recalls before no-show"),
         default=2,

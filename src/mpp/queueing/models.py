@@ -58,7 +58,8 @@ class Ticket(models.Model):
 
     The id is a random UUID, so a ticket's page and its survey link cannot be
     guessed from another ticket. `queued_at` is the original arrival and is kept
-    when the ticket is transferred, so it keeps its place.
+    when the ticket is transferred, so it keeps its place. `due_at` is set on
+    tickets made from an online booking: the start of the booked slot.
     """
 
     class Status(models.TextChoices):
@@ -91,6 +92,8 @@ class Ticket(models.Model):
     )
     issued_at = models.DateTimeField(_("issued at"))
     queued_at = models.DateTimeField(_("in queue since"))
+    # A booked ticket's slot start: from then on the mall may call it before walk-ins.
+    due_at = models.DateTimeField(_("booked for"), null=True, blank=True)
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -7,6 +7,7 @@ hear about it only after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import connection, transaction
@@ -117,8 +118,13 @@ def ticket_issue(
     priority: str = Priority.REGULAR,
     source: str = Source.KIOSK,
     actor_id: int | None = None,
+    due_at: dt.datetime | None = None,
 ) -> Ticket:
-    """Give a citizen a numbered place in the queue for one service of a mall."""
+    """Give a citizen a numbered place in the queue for one service of a mall.
+
+    `due_at` (a booked ticket's slot start) lets ticket_call_next call it before
+    walk-ins from that moment, when the mall has `booked_first` on.
+    """
     if priority not in Priority.values:
         raise Invalid(_("Unknown priority group."), code="invalid_priority")
     if source not in Source.values:
@@ -141,6 +147,7 @@ def ticket_issue(
         source=source,
         issued_at=now,
         queued_at=now,
+        due_at=due_at,
     )
     _event(ticket, "issued", actor_id=actor_id, source=source)
     return ticket
@@ -193,24 +200,35 @@ def counter_close(*, counter_id: int, officer_id: int | None) -> Counter:
     return counter
 
 
+def _first(qs, *order) -> Ticket | None:
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return qs.order_by(*order).first()
+
+
 def _pick(candidates, *, priority: bool) -> Ticket | None:
     qs = (
         candidates.exclude(priority=Priority.REGULAR)
         if priority
         else candidates.filter(priority=Priority.REGULAR)
     )
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.order_by("queued_at", "seq").first()
+    return _first(qs, "queued_at", "seq")
+
+
+def _pick_due(candidates) -> Ticket | None:
+    """The booked ticket whose slot started first (then the earliest arrival)."""
+    return _first(candidates.filter(due_at__lte=timezone.now()), "due_at", "queued_at", "seq")
 
 
 @transaction.atomic
 def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
     """Call the next waiting ticket this counter serves, or None when nobody waits.
 
-    First come, first served by original arrival, under the mall's priority policy:
-    `priority_first` calls any waiting priority ticket before regular ones;
-    `interleave` calls one priority ticket after every N regular calls at this counter.
+    With the mall's `booked_first` on, a booked ticket whose slot has started is
+    called first (earliest slot, then earliest arrival). Otherwise first come, first
+    served by original arrival, under the mall's priority policy: `priority_first`
+    calls any waiting priority ticket before regular ones; `interleave` calls one
+    priority ticket after every N regular calls at this counter.
     """
     counter = (
         Counter.objects.select_for_update().select_related("mall").filter(pk=counter_id).first()
@@ -238,9 +256,11 @@ def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
         priority_turn = counter.regular_since_priority >= mall.priority_every
     else:
         priority_turn = True
-    ticket = _pick(candidates, priority=priority_turn) or _pick(
-        candidates, priority=not priority_turn
-    )
+    ticket = _pick_due(candidates) if mall.booked_first else None
+    if ticket is None:
+        ticket = _pick(candidates, priority=priority_turn) or _pick(
+            candidates, priority=not priority_turn
+        )
     if ticket is None:
         return None
     if ticket.is_priority:

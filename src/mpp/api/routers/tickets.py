@@ -8,6 +8,7 @@ from mpp.api.auth import OFFICER_AUTH, require_ticket
 from mpp.api.lookups import mall_or_404, ticket_or_404
 from mpp.api.render import ticket_out
 from mpp.api.schemas import ErrorOut, MallCode, TicketIn, TicketOut, TransferIn, ValidationErrorOut
+from mpp.bookings.services import walkin_ticket_issue
 from mpp.queueing import services
 from mpp.queueing.models import Source
 
@@ -30,14 +31,18 @@ _OFFICER_RESPONSES = {
     operation_id="issueTicket",
 )
 def issue_ticket(request, payload: TicketIn, mall: str = MallCode):
-    """Take a number for a service of this mall (no sign-in: kiosks of any vendor use it)."""
-    ticket = services.ticket_issue(
+    """Take a number for a service of this mall (no sign-in: kiosks of any vendor use it).
+
+    Services with online booking keep walk-in and priority places per day; when they
+    are used up: 409 walkin_full.
+    """
+    ticket = walkin_ticket_issue(
         mall=mall_or_404(mall),
         service_code=payload.service,
         priority=payload.priority,
         source=Source.API,
     )
-    return Status(201, ticket_out(ticket))
+    return Status(201, ticket_out(ticket, reload=False))
 
 
 @router.get(

@@ -4,6 +4,11 @@ Touch first and plain HTML forms, so it works without JavaScript: the service
 list links to a confirm page whose form POSTs the issue. A random nonce in that
 form makes a double tap (or a resent form) return the same ticket instead of a
 second one; the queue service stays the only place a ticket is made.
+
+Services with online booking keep a walk-in quota: the confirm page shows the
+places left today and issuing goes through bookings.services.walkin_ticket_issue,
+which refuses when none is left. (A page may import bookings; the queue engine
+itself never does.)
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from mpp.bookings.selectors import walkin_left
+from mpp.bookings.services import walkin_ticket_issue
 from mpp.catalog.models import Mall, Offering
 from mpp.catalog.selectors import booths_with_offerings, mall_get, offerings_for_mall
 from mpp.core.errors import DomainError
 from mpp.queueing.models import Priority, Source
-from mpp.queueing.services import ticket_issue
 
 NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
 NONCE_TTL = 300  # seconds a form's nonce keeps pointing at the ticket it made
@@ -105,6 +111,7 @@ def kiosk_confirm(request, mall: str, service: str):
             "service": offering.service,
             "priorities": priorities,
             "nonce": uuid.uuid4().hex,
+            "walkin_left": walkin_left(offering, mall_obj.today()),
         },
     )
 
@@ -134,7 +141,7 @@ def _issue(request, mall: Mall, service: str):
             return _print_redirect(first)
         cache.set(key, _PENDING, NONCE_TTL)
     try:
-        ticket = ticket_issue(
+        ticket = walkin_ticket_issue(
             mall=mall,
             service_code=service,
             priority=request.POST.get("priority") or Priority.REGULAR,

@@ -3,12 +3,13 @@
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mpp.bookings.demo import booking_demo_load
 from mpp.catalog.demo import demo_load
 from mpp.catalog.registry import malls_registry_load
+from mpp.core.commands import MppCommand
 from mpp.core.regions import regions_load
 from mpp.web.management.commands.serve import display_host, serve
 
@@ -24,7 +25,7 @@ PAGES = [
 ]
 
 
-class Command(BaseCommand):
+class Command(MppCommand):
     help = gettext_lazy(
         "Set up the demo: migrate the database, load Kemendagri regions, the national "
         "registry of malls and MPP Kabupaten Majalengka with staff, then serve it. "
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         regions = regions_load(depth=region_depth)
         malls = malls_registry_load()
         result = demo_load()
+        result["created"] += booking_demo_load()  # online booking for popular services
         self._report(result, regions=regions, malls=malls, seconds=time.monotonic() - started)
         self._urls(result, base=f"http://{display_host(host)}:{port}")
         self._logins(result["logins"])

@@ -1,0 +1,296 @@
+"""Writes of online booking (antrean online): slots, bookings, check-in, no-shows, walk-ins.
+
+Why: when a day's quota opens at 07:00 thousands try at once. A seat is taken with
+ONE conditional UPDATE (online_booked < online_capacity), and a partial unique
+index allows one active booking per NIK, service and day, so the database itself
+never gives out more than the quota nor two bookings to one person. Requests that
+cannot succeed (sold out, already booked) are answered from a read, without writing.
+
+The functions (keyword-only; each is one transaction and records a `booking.*`
+event; no NIK or phone number ever goes into an event, a message context or a log):
+
+    slots_ensure(*, offering_id, date) -> list[Slot]
+    booking_create(*, mall, service_code, date, slot_start, nik, name, phone, email="",
+                   channel, now=None) -> Booking
+    booking_cancel(*, code, nik) -> Booking
+    booking_reschedule(*, code, nik, date, slot_start, now=None) -> Booking
+    booking_check_in(*, code, nik=None, actor_id=None, mall=None, now=None) -> Ticket
+    bookings_mark_no_shows(*, now=None) -> int
+    walkin_ticket_issue(*, mall, service_code, priority="regular", source="kiosk",
+                        actor_id=None) -> Ticket
+
+`date` is a date or "YYYY-MM-DD", `slot_start` a time or "HH:MM" (mall-local).
+`now` exists for tests and batch jobs; callers normally leave it out. The booking
+code plus the NIK is the citizen's proof; staff (officer console, kiosk) check in
+with the code alone (nik=None), passing their `mall` so another mall's code is not
+found. Codes are 8 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ, typed in any case
+with spaces or dashes. booking_create/cancel/reschedule queue SMS (and e-mail) through
+the notification outbox (bookings.notify). Reads for pages and the API are in
+bookings.selectors: slots_for, booking_by_code, walkin_left, priority_left,
+day_booking_summary; dates in bookings.calendar: bookable_dates, is_open_day.
+
+Errors (core.errors, turned into {"code", "message"} by the API):
+  Invalid 422: invalid_nik, invalid_name, invalid_phone, invalid_email, invalid_date,
+    invalid_slot, invalid_channel;
+  Conflict 409: slot_full, duplicate_booking, window_closed, reschedule_limit,
+    checkin_too_early, checkin_too_late, invalid_state, walkin_full (and, in theory,
+    code_exhausted when 8 random codes in a row were taken);
+  NotFound 404: service_not_found, booking_not_found (also when the NIK does not
+    match: the answer does not say which).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mpp.bookings import notify
+from mpp.bookings.calendar import date_refusal, slot_start
+from mpp.bookings.checkin import booking_check_in, bookings_mark_no_shows
+from mpp.bookings.models import Booking, BookingPolicy, Slot
+from mpp.bookings.records import (
+    booking_event,
+    booking_locked,
+    day_label,
+    policy_of,
+    require_booked,
+)
+from mpp.bookings.slots import seat_release, seat_take, slots_ensure
+from mpp.bookings.validation import (
+    code_new,
+    date_clean,
+    email_clean,
+    name_clean,
+    nik_clean,
+    phone_clean,
+    time_clean,
+)
+from mpp.bookings.walkin import walkin_ticket_issue
+from mpp.catalog.models import Mall, Offering
+from mpp.core.errors import Conflict, Invalid, NotFound
+from mpp.core.pii import nik_digest, nik_mask
+
+# Part of this module's interface, kept in their own modules for size.
+__all__ = [
+    "booking_cancel",
+    "booking_check_in",
+    "booking_create",
+    "booking_reschedule",
+    "bookings_mark_no_shows",
+    "slots_ensure",
+    "walkin_ticket_issue",
+]
+
+CODE_ATTEMPTS = 8  # new random codes tried when one is taken (about 1 in 10^6 at 10^6 bookings)
+
+
+def _slot_full() -> Conflict:
+    return Conflict(_("This slot is fully booked; choose another time."), code="slot_full")
+
+
+def _duplicate() -> Conflict:
+    return Conflict(
+        _("This NIK already has a booking for this service on that day."),
+        code="duplicate_booking",
+    )
+
+
+def _has_active(digest: str, service_id: int, date: dt.date, *, exclude=None) -> bool:
+    qs = Booking.objects.filter(
+        nik_digest=digest, service_id=service_id, date=date, status__in=Booking.ACTIVE_STATUSES
+    )
+    return qs.exclude(pk=exclude).exists() if exclude else qs.exists()
+
+
+def _policy(mall: Mall, service_code: str) -> BookingPolicy:
+    offering = (
+        Offering.objects.select_related("service", "booth")
+        .filter(mall=mall, service__code=service_code, is_active=True, service__is_active=True)
+        .first()
+    )
+    if offering is None:
+        raise NotFound(
+            _("Service %(code)s is not offered in this mall.") % {"code": service_code},
+            code="service_not_found",
+        )
+    offering.mall = mall
+    policy = BookingPolicy.objects.filter(offering=offering).first()
+    if policy is None or not policy.is_enabled:
+        raise Conflict(_("Online booking is not open for this service."), code="window_closed")
+    policy.offering = offering
+    return policy
+
+
+def _window_check(policy: BookingPolicy, date: dt.date, now: dt.datetime) -> None:
+    refusal = date_refusal(policy, date, now)
+    if refusal is None:
+        return
+    messages = {
+        "not_offered": _("Online booking is not open for this service."),
+        "closed": _("The mall is closed on %(date)s."),
+        "not_yet": _("Booking for %(date)s is not open yet; it opens %(days)d day(s) before."),
+        "past": _("Booking for %(date)s has ended."),
+    }
+    message = messages[refusal] % {"date": day_label(date), "days": policy.window_days}
+    raise Conflict(message, code="window_closed")
+
+
+def _slot(policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime) -> Slot:
+    slots = slots_ensure(offering_id=policy.offering_id, date=date)
+    slot = next((s for s in slots if s.starts_at == start), None)
+    if slot is None:
+        raise Invalid(
+            _("There is no slot starting at %(time)s on that day.") % {"time": f"{start:%H:%M}"},
+            code="invalid_slot",
+        )
+    if now >= slot_start(slot, policy.offering.mall):
+        raise Conflict(_("This slot has already started."), code="window_closed")
+    return slot
+
+
+def booking_create(
+    *,
+    mall: Mall,
+    service_code: str,
+    date: dt.date | str,
+    slot_start: dt.time | str,
+    nik: str,
+    name: str,
+    phone: str,
+    email: str = "",
+    channel: str,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book a place in a slot for a citizen (NIK), within the service's published quota.
+
+    Everything is checked from reads first (input, window, slot, one booking per NIK,
+    places left); only then is the seat taken, by the single conditional UPDATE, and
+    the booking inserted, with its confirmation and reminder messages.
+    """
+    now = now or timezone.now()
+    day = date_clean(date)
+    start = time_clean(slot_start)
+    nik = nik_clean(nik, today=now.astimezone(mall.tz).date())
+    name = name_clean(name)
+    phone = phone_clean(phone)
+    email = email_clean(email)
+    if channel not in Booking.Channel.values:
+        raise Invalid(_("Unknown booking channel."), code="invalid_channel")
+    policy = _policy(mall, service_code)
+    _window_check(policy, day, now)
+    slot = _slot(policy, day, start, now)
+    digest = nik_digest(nik)
+    offering = policy.offering
+    if _has_active(digest, offering.service_id, day):
+        raise _duplicate()
+    if slot.online_left <= 0:
+        raise _slot_full()
+    booking = Booking(
+        mall=mall,
+        offering=offering,
+        service=offering.service,
+        slot=slot,
+        date=day,
+        nik_digest=digest,
+        nik_masked=nik_mask(nik),
+        name=name,
+        phone=phone,
+        email=email,
+        channel=channel,
+    )
+    return _booking_insert(booking, now=now)
+
+
+@transaction.atomic
+def _booking_insert(booking: Booking, *, now: dt.datetime) -> Booking:
+    if not seat_take(booking.slot_id):
+        raise _slot_full()
+    for _attempt in range(CODE_ATTEMPTS):
+        booking.code = code_new()
+        try:
+            with transaction.atomic():  # a savepoint: the transaction stays usable
+                booking.save(force_insert=True)
+            break
+        except IntegrityError:
+            if _has_active(booking.nik_digest, booking.service_id, booking.date):
+                raise _duplicate() from None  # lost a race with the same NIK
+    else:
+        raise Conflict(_("Please try again."), code="code_exhausted")
+    booking.slot.online_booked += 1
+    booking_event(booking, "created")
+    notify.booking_confirmed(booking, now=now)
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, code: str, nik: str) -> Booking:
+    """The citizen cancels (code + NIK as proof); the place goes back to the quota."""
+    booking = booking_locked(code, nik, proof=True)
+    require_booked(booking)
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["status", "cancelled_at"])
+    seat_release(booking.slot_id)
+    booking_event(booking, "cancelled")
+    notify.booking_cancelled(booking)
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(
+    *,
+    code: str,
+    nik: str,
+    date: dt.date | str,
+    slot_start: dt.time | str,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Move a booking to another slot (code + NIK as proof), up to the policy's limit.
+
+    The new place is taken and the old one given back in the same transaction (in
+    slot id order, so two reschedules crossing each other cannot deadlock).
+    """
+    now = now or timezone.now()
+    day = date_clean(date)
+    start = time_clean(slot_start)
+    booking = booking_locked(code, nik, proof=True)
+    require_booked(booking)
+    policy = policy_of(booking)
+    if booking.reschedule_count >= policy.reschedule_limit:
+        raise Conflict(
+            _("This booking cannot be rescheduled again; cancel it and book anew."),
+            code="reschedule_limit",
+        )
+    _window_check(policy, day, now)
+    old = booking.slot
+    new = _slot(policy, day, start, now)
+    if new.pk == old.pk:
+        raise Invalid(_("The booking is already in this slot."), code="invalid_slot")
+    if day != booking.date and _has_active(
+        booking.nik_digest, booking.service_id, day, exclude=booking.pk
+    ):
+        raise _duplicate()
+    if new.online_left <= 0:
+        raise _slot_full()
+    if new.pk < old.pk:
+        if not seat_take(new.pk):
+            raise _slot_full()
+        seat_release(old.pk)
+    else:
+        seat_release(old.pk)
+        if not seat_take(new.pk):
+            raise _slot_full()
+    from_date, from_slot = booking.date, old.label
+    booking.slot, booking.date = new, day
+    booking.reschedule_count += 1
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["slot", "date", "reschedule_count"])
+    except IntegrityError:
+        raise _duplicate() from None
+    booking_event(booking, "rescheduled", from_date=from_date.isoformat(), from_slot=from_slot)
+    notify.booking_rescheduled(booking, now=now)
+    return booking
