@@ -1,0 +1,3 @@
+"""Page routes of online booking (see bookings/views)."""
+
+urlpatterns: list = []
