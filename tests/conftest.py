@@ -4,6 +4,15 @@ from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFa
 from tests.live_server import live_server
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (estimates, rate limits, kiosk guards)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def mall(db):
     return MallFactory()

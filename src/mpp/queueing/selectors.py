@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
@@ -50,8 +51,24 @@ def people_ahead(ticket: Ticket) -> int:
     return waiting.filter(earlier).count()
 
 
+MEAN_CACHE_SECONDS = 30  # the mean moves slowly; every ticket answer reads it
+
+
 def mean_service_minutes(offering: Offering) -> float:
-    """Mean counter time of the last finished tickets of this service, else the standard's."""
+    """Mean counter time of the last finished tickets of this service, else the standard's.
+
+    Cached for half a minute per service: each issued ticket and each ticket page
+    shows an estimate, and a mean over 20 tickets does not change between them.
+    """
+    key = f"queueing:mean-service:{offering.pk}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _mean_service_minutes(offering)
+        cache.set(key, cached, MEAN_CACHE_SECONDS)
+    return cached
+
+
+def _mean_service_minutes(offering: Offering) -> float:
     since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
     durations = list(
         Ticket.objects.filter(

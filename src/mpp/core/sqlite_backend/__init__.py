@@ -1,0 +1,1 @@
+"""SQLite backend with a fair in-process queue for write transactions (see base.py)."""
