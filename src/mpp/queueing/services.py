@@ -378,22 +378,47 @@ def ticket_transfer(*, ticket_id, service_code: str, actor_id: int | None) -> Ti
     return ticket
 
 
-@transaction.atomic
-def mall_end_day(*, mall: Mall, actor_id: int | None = None) -> int:
-    """Close the day: every ticket still open from today or before expires (none is deleted)."""
-    today = mall.today()
-    open_tickets = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("offering__service", "counter")
-        .filter(mall=mall, service_date__lte=today, status__in=Ticket.OPEN_STATUSES)
-    )
+def _expire(tickets, *, actor_id: int | None) -> int:
     now = timezone.now()
     count = 0
-    for ticket in open_tickets:
+    for ticket in tickets:
         ticket.status = Ticket.Status.EXPIRED
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
         _event(ticket, "expired", actor_id=actor_id)
         count += 1
+    return count
+
+
+def _open_tickets(**filters):
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("offering__service", "counter")
+        .filter(status__in=Ticket.OPEN_STATUSES, **filters)
+    )
+
+
+@transaction.atomic
+def mall_end_day(*, mall: Mall, actor_id: int | None = None) -> int:
+    """Close the day: every ticket still open from today or before expires (none is deleted)."""
+    count = _expire(_open_tickets(mall=mall, service_date__lte=mall.today()), actor_id=actor_id)
     Counter.objects.filter(mall=mall, is_open=True).update(is_open=False, officer=None)
     return count
+
+
+def tickets_expire_past_days() -> int:
+    """Expire tickets left open from an earlier day in any mall (a forgotten end of day).
+
+    Runs periodically in `mpp worker`; one transaction per mall, so a busy mall is
+    not held up by another. Counters still open from an earlier day are closed too.
+    """
+    total = 0
+    mall_ids = (
+        Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES)
+        .values_list("mall_id", flat=True)
+        .distinct()
+    )
+    for mall in Mall.objects.filter(pk__in=list(mall_ids)):
+        with transaction.atomic():
+            total += _expire(_open_tickets(mall=mall, service_date__lt=mall.today()), actor_id=None)
+    return total
