@@ -19,3 +19,10 @@ def test_static_file_and_api_over_asgi(server_url):
     assert missing.status_code == 404
     api = httpx.get(f"{server_url}/api/v1/malls", timeout=10)
     assert api.status_code == 200 and isinstance(api.json(), list)
+
+
+def test_range_request_over_asgi(server_url):
+    part = httpx.get(f"{server_url}/static/web/mpp.css", headers={"Range": "bytes=0-9"}, timeout=10)
+    assert part.status_code == 206
+    assert len(part.content) == 10
+    assert part.headers["content-length"] == "10"

@@ -8,6 +8,7 @@ worker thread; everything else goes straight on.
 """
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.http import HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -39,10 +40,26 @@ class StaticFilesMiddleware:
             return self.whitenoise.serve(static_file, request)
         return self.get_response(request)
 
+    def _serve_buffered(self, static_file, request):
+        """Serve the file as one body: MPP's static files are small (CSS, JS, voice
+        clips), and a streamed file would make Django's ASGI handler iterate a sync
+        file in a thread and warn about it on every request."""
+        response = self.whitenoise.serve(static_file, request)
+        if not response.streaming:
+            return response
+        try:
+            body = b"".join(response.streaming_content)
+        finally:
+            response.close()
+        buffered = HttpResponse(body, status=response.status_code)
+        for header, value in response.items():
+            buffered[header] = value
+        return buffered
+
     async def _acall(self, request):
         static_file = self._lookup(request)
         if static_file is not None:
-            return await sync_to_async(self.whitenoise.serve, thread_sensitive=False)(
+            return await sync_to_async(self._serve_buffered, thread_sensitive=False)(
                 static_file, request
             )
         return await self.get_response(request)
