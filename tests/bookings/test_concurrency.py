@@ -2,17 +2,11 @@
 the quota, never two bookings for one NIK (PostgreSQL row locks and partial unique
 index; SQLite's IMMEDIATE write lock with a busy timeout)."""
 
-import json
-import os
 import random
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from mpp.bookings.calendar import bookable_dates
@@ -20,42 +14,9 @@ from mpp.bookings.models import Booking, Slot
 from mpp.core.models import Event
 from tests.bookings.conftest import open_weekdays
 from tests.factories import BookingPolicyFactory, OfferingFactory
+from tests.parallel import run_parallel
 
 WORKER = Path(__file__).with_name("parallel_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        user = s.get("USER") or "postgres"
-        host = s.get("HOST") or "localhost"
-        port = s.get("PORT") or 5432
-        auth = f"{user}:{s['PASSWORD']}" if s.get("PASSWORD") else user
-        return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
-    return f"sqlite:///{s['NAME']}"
-
-
-def _run_parallel(arg_lists: list[list[str]]) -> list:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(ROOT)}
-    start_at = str(time.time() + 3.0)  # every process starts booking at the same moment
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), *args, start_at],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=ROOT,
-            text=True,
-        )
-        for args in arg_lists
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=180)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
 
 
 def niks(n: int) -> list[str]:
@@ -80,7 +41,7 @@ def test_parallel_bookings_never_exceed_the_quota_nor_double_a_nik(mall):
             [str(mall.pk), offering.service.code, date.isoformat(), "08:00", ",".join(mine)]
         )
 
-    results = _run_parallel(arg_lists)
+    results = run_parallel(WORKER, arg_lists, start_in=3.0)
 
     outcomes = [row for result in results for row in result]
     assert len(outcomes) == 120

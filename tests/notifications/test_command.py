@@ -15,7 +15,7 @@ from mpp.notifications.models import Message, Status
 from mpp.notifications.services import message_enqueue
 from tests.notifications.conftest import PHONE
 from tests.notifications.gateway import gateway_server
-from tests.notifications.test_parallel import _database_url
+from tests.parallel import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def test_the_loop_sends_and_stops_gracefully_on_sigterm(context):
     with gateway_server() as gw:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "PYTHONPATH": str(ROOT),
             "MPP_SMS_GATEWAY_URL": gw.url,
         }

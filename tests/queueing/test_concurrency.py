@@ -2,55 +2,16 @@
 when separate OS processes work at once (PostgreSQL row locks; SQLite's IMMEDIATE
 write lock with a busy timeout)."""
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from mpp.queueing.models import Ticket
 from tests.factories import CounterFactory, OfferingFactory
+from tests.parallel import run_parallel
 
 WORKER = Path(__file__).with_name("parallel_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        user = s.get("USER") or "postgres"
-        host = s.get("HOST") or "localhost"
-        port = s.get("PORT") or 5432
-        auth = f"{user}:{s['PASSWORD']}" if s.get("PASSWORD") else user
-        return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
-    return f"sqlite:///{s['NAME']}"
-
-
-def _run_parallel(arg_lists: list[list[str]]) -> list:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(ROOT)}
-    start_at = str(time.time() + 2.0)  # all processes start issuing at the same moment
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), *args, start_at],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=ROOT,
-            text=True,
-        )
-        for args in arg_lists
-    ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +21,7 @@ def test_parallel_processes_get_unique_strictly_increasing_numbers(mall):
     b = OfferingFactory(booth__mall=mall)
     codes = ",".join([a.service.code, a2.service.code, b.service.code])
     processes, per_process = 6, 25
-    results = _run_parallel([["issue", str(mall.pk), codes, str(per_process)]] * processes)
+    results = run_parallel(WORKER, [["issue", str(mall.pk), codes, str(per_process)]] * processes)
 
     issued = [row for result in results for row in result]
     assert len(issued) == processes * per_process
@@ -95,7 +56,7 @@ def test_parallel_counters_never_call_the_same_ticket(mall):
     total = 60
     for _ in range(total):
         ticket_issue(mall=mall, service_code=offering.service.code)
-    results = _run_parallel([["serve", str(c.pk)] for c in counters])
+    results = run_parallel(WORKER, [["serve", str(c.pk)] for c in counters])
     served = [tid for result in results for tid in result]
     assert len(served) == total
     assert len(set(served)) == total
