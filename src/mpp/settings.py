@@ -2,7 +2,10 @@
 
 DATABASE_URL   default: SQLite file var/mpp.sqlite3 (WAL, IMMEDIATE transactions)
 REDIS_URL      optional: cross-process fan-out for display boards and rate limits
-MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR
+MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR, MPP_LOG_LEVEL
+MPP_DB_POOL_MAX  PostgreSQL connections pooled per server process (default 20; 0: no pool)
+MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_TRUSTED_PROXIES: rate limits
+MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
 MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key
 """
 
@@ -44,8 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mpp.core.shedding.BookingShedMiddleware",  # first: sheds in the event loop, no thread
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mpp.web.static_middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mpp.web.middleware.DefaultLanguageMiddleware",  # Indonesian unless chosen otherwise
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +89,7 @@ def _database() -> dict:
         url = f"sqlite:///{VAR_DIR / 'mpp.sqlite3'}"
     db = dj_database_url.parse(url, conn_max_age=0)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["ENGINE"] = "mpp.core.sqlite_backend"  # fair turns for this process's writers
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write
         # lock at BEGIN so two kiosks never deadlock on a lock upgrade, and the
         # busy timeout makes a second writer wait instead of failing.
@@ -96,6 +101,17 @@ def _database() -> dict:
         # A file (not memory) so that tests can run the server and parallel worker
         # processes against the same test database; one per test run.
         db["TEST"] = {"NAME": str(VAR_DIR / f"test-mpp-{os.getpid()}.sqlite3")}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # A connection pool per server process (psycopg_pool): a request borrows a
+        # connection instead of opening one (~9 ms); CONN_MAX_AGE stays 0, so Django
+        # gives it back at the end of each request. MPP_DB_POOL_MAX=0: no pool.
+        pool_max = int(os.environ.get("MPP_DB_POOL_MAX", "20"))
+        if pool_max > 0:
+            db.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(2, pool_max),
+                "max_size": pool_max,
+                "timeout": 10,  # seconds a request waits for a free connection
+            }
     return db
 
 
@@ -114,6 +130,40 @@ if REDIS_URL:
             "KEY_PREFIX": "mpp",
         }
     }
+
+
+# Rate limits (mpp.core.ratelimit): "count/seconds" per client IP and per NIK, sliding
+# window, in Redis when REDIS_URL is set (else per process). "0" turns a limit off.
+def _rate(env: str, default: str) -> tuple[int, int] | None:
+    count, _, seconds = os.environ.get(env, default).partition("/")
+    return (int(count), int(seconds or 60)) if int(count) > 0 else None
+
+
+MPP_RATE_LIMITS = {
+    "booking_ip": _rate("MPP_RATE_BOOKING_IP", "30/60"),  # booking writes per IP
+    "booking_nik": _rate("MPP_RATE_BOOKING_NIK", "5/600"),  # booking writes per NIK
+    "lookup_ip": _rate("MPP_RATE_LOOKUP_IP", "60/60"),  # booking look-ups (code + NIK)
+}
+# The counters' key prefix (tests and benchmarks isolate themselves with it).
+MPP_RATELIMIT_PREFIX = os.environ.get("MPP_RATELIMIT_PREFIX", "rl")
+# Proxies in front of MPP whose X-Forwarded-For is believed (IPs or networks, comma-separated).
+MPP_TRUSTED_PROXIES = [p for p in os.environ.get("MPP_TRUSTED_PROXIES", "").split(",") if p]
+
+# Load shedding of booking writes (mpp.core.shedding), per server process: at most this
+# many in flight, this many more waiting at most this long; beyond that 503 + Retry-After.
+# 8 in flight per process measured best on 2 cores (bench/booking_rush.py: 4-8 about the
+# same throughput, 16 slower and 32 much slower, from threads fighting over the GIL).
+MPP_BOOKING_MAX_INFLIGHT = int(os.environ.get("MPP_BOOKING_MAX_INFLIGHT", "8"))
+MPP_BOOKING_MAX_QUEUE = int(os.environ.get("MPP_BOOKING_MAX_QUEUE", "64"))
+MPP_BOOKING_QUEUE_SECONDS = float(os.environ.get("MPP_BOOKING_QUEUE_SECONDS", "1.0"))
+MPP_SHED_RETRY_AFTER = (2, 5)  # seconds, jittered
+# (method, path regex) of the booking writes that are shed; pages add theirs.
+MPP_SHED_PATHS = [
+    ("POST", r"^/api/v1/malls/[^/]+/bookings/?$"),
+    ("POST", r"^/api/v1/bookings/[^/]+/(reschedule|check-in)/?$"),
+    ("DELETE", r"^/api/v1/bookings/[^/]+/?$"),
+    ("POST", r"^/m/[^/]+/layanan/[^/]+/pesan/kirim/$"),  # the booking page's confirm
+]
 
 # Notifications (mpp.notifications; sent by `mpp worker`). Without a gateway URL, SMS
 # and WhatsApp messages wait and are retried until it is configured or they give up.
@@ -153,9 +203,12 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is mi
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+MPP_LOG_LEVEL = os.environ.get("MPP_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("MPP_LOG_LEVEL", "WARNING")},
+    # The level on the handler too: records of loggers with their own level (django.request
+    # logs every 4xx as a warning) reach the root's handlers whatever the root's level.
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": MPP_LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": MPP_LOG_LEVEL},
 }

@@ -37,6 +37,11 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/tickets/{ticket_id}/finish": {"post"},
         "/api/v1/tickets/{ticket_id}/no-show": {"post"},
         "/api/v1/tickets/{ticket_id}/transfer": {"post"},
+        "/api/v1/malls/{mall}/services/{service}/slots": {"get"},
+        "/api/v1/malls/{mall}/bookings": {"post"},
+        "/api/v1/bookings/{code}": {"get", "delete"},
+        "/api/v1/bookings/{code}/reschedule": {"post"},
+        "/api/v1/bookings/{code}/check-in": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from mpp.accounts.selectors import can_operate_counter, can_operate_mall, user_for_token
@@ -53,6 +53,32 @@ class StaffSession(APIKeyCookie):
 
 
 OFFICER_AUTH = [BearerToken(), StaffSession()]
+
+
+class Citizen:
+    """A caller who proves a booking with its NIK (header X-NIK) instead of signing in."""
+
+    is_authenticated = False
+
+    def __init__(self, nik: str) -> None:
+        self.nik = nik
+
+    def __repr__(self) -> str:  # never the NIK, even in a traceback
+        return "Citizen(nik=***)"
+
+
+class NikProof(APIKeyHeader):
+    """The booking's NIK in the X-NIK header: the citizen's own proof (see BookingOut)."""
+
+    param_name = "X-NIK"
+
+    def authenticate(self, request, key):
+        key = (key or "").strip()
+        return Citizen(key) if key else None
+
+
+# Staff of the booking's mall, or the citizen with the NIK.
+STAFF_OR_CITIZEN_AUTH = [BearerToken(), StaffSession(), NikProof()]
 
 
 def require_counter(user, counter) -> None:

@@ -36,7 +36,12 @@ def error_response(status: int, code: str, message: str, **extra) -> JsonRespons
 
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> JsonResponse:
-    return error_response(exc.status, exc.code, exc.message)
+    """A refusal of the domain; a rate limit (429) says when to come back (Retry-After)."""
+    response = error_response(exc.status, exc.code, exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(int(retry_after))
+    return response
 
 
 def _field(loc) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from mpp.api import errors
-from mpp.api.routers import board, counters, malls, tickets
+from mpp.api.routers import board, bookings, counters, malls, tickets
 
 
 class MppNinjaAPI(NinjaAPI):
@@ -86,14 +86,21 @@ api = MppNinjaAPI(
     title="MPP API",
     version="1.0.0",
     description=(
-        "Mal Pelayanan Publik: catalogue, walk-in queue, display boards.\n\n"
-        "Catalogue, ticket issue and lookup, and the board are public. Officer actions "
-        "need an API token (`Authorization: Bearer mpp_...`) or a signed-in staff session "
-        "with its CSRF token (`X-CSRFToken`), of a staff member of that mall.\n\n"
+        "Mal Pelayanan Publik: catalogue, walk-in queue, display boards, online booking.\n\n"
+        "Catalogue, ticket issue and lookup, the board, slots and booking are public. Officer "
+        "actions need an API token (`Authorization: Bearer mpp_...`) or a signed-in staff "
+        "session with its CSRF token (`X-CSRFToken`), of a staff member of that mall.\n\n"
+        "A booking is proven by its code plus the citizen's NIK, sent in the `X-NIK` header "
+        "(never in a URL; never logged). POSTs accept an `Idempotency-Key` header: a retry "
+        "with the same key gets the first answer back (`Idempotent-Replayed: true`).\n\n"
         'Every error is JSON `{"code": "...", "message": "..."}`; branch on `code` '
         "(e.g. `mall_not_found`, `service_not_found`, `counter_busy`, `invalid_state`, "
-        "`recall_first`, `same_service`, `unauthorized`, `forbidden`, `csrf_failed`). "
-        "Invalid input gives 422 `validation_error` with a list of `errors`."
+        "`recall_first`, `same_service`, `unauthorized`, `forbidden`, `csrf_failed`, "
+        "`slot_full`, `duplicate_booking`, `window_closed`, `booking_not_found`). "
+        "Invalid input gives 422 `validation_error` with a list of `errors`, or a domain "
+        "code such as `invalid_nik`. Too many requests from one address or for one NIK: "
+        "429 `rate_limited`; booking writes past what the server sustains: 503 "
+        "`overloaded`; both with `Retry-After` (seconds)."
     ),
     urls_namespace="api-v1",
 )
@@ -105,3 +112,4 @@ api.add_router("", malls.router)
 api.add_router("", tickets.router)
 api.add_router("", counters.router)
 api.add_router("", board.router)
+api.add_router("", bookings.router)

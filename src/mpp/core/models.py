@@ -94,3 +94,35 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("events are append-only")
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, kept to answer its retries.
+
+    Why: a kiosk or phone that loses the answer to "book" or "print a ticket" (a dropped
+    connection at 07:00) sends the request again; with the same key it gets the first
+    answer back instead of a second booking or ticket. The answer is stored in the
+    transaction of the change itself, so it exists if and only if the change committed.
+    A row without status_code is a request still in flight. Rows expire after a day
+    (mpp.core.idempotency). No personal data: the scope and the request fingerprint are
+    digests, and answers only ever carry masked NIKs and phone numbers.
+    """
+
+    # Not a mall's record (mpp.accounts.access); not shown in the admin.
+    mall_path = None
+
+    scope = models.CharField(max_length=64)  # digest of method, path and caller
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # keyed digest of body and proof header
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # None: in flight
+    response = models.TextField(blank=True)  # the JSON body, replayed byte for byte
+    created_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code or 'in flight'})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Path, Router, Status
 
 from mpp.api.auth import OFFICER_AUTH, require_ticket
+from mpp.api.idempotency import IdempotencyKey, idempotent
 from mpp.api.lookups import mall_or_404, ticket_or_404
 from mpp.api.render import ticket_out
 from mpp.api.schemas import ErrorOut, MallCode, TicketIn, TicketOut, TransferIn, ValidationErrorOut
@@ -27,14 +28,21 @@ _OFFICER_RESPONSES = {
 
 @router.post(
     "/malls/{mall}/tickets",
-    response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut | ErrorOut},
     operation_id="issueTicket",
 )
-def issue_ticket(request, payload: TicketIn, mall: str = MallCode):
+@idempotent(TicketOut, status=201)
+def issue_ticket(
+    request,
+    payload: TicketIn,
+    mall: str = MallCode,
+    idempotency_key: str | None = IdempotencyKey,
+):
     """Take a number for a service of this mall (no sign-in: kiosks of any vendor use it).
 
     Services with online booking keep walk-in and priority places per day; when they
-    are used up: 409 walkin_full.
+    are used up: 409 walkin_full. A kiosk that retries with the same Idempotency-Key
+    gets the first ticket back (header Idempotent-Replayed: true), never a second one.
     """
     ticket = walkin_ticket_issue(
         mall=mall_or_404(mall),
