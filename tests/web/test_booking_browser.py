@@ -16,32 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from mpp.bookings.calendar import bookable_dates
 from mpp.bookings.models import Booking
 from mpp.catalog.models import OpeningHours
 from mpp.queueing.models import Source, Ticket
+from tests.browser import chromium, off_loop
 from tests.factories import BookingPolicyFactory, MallFactory, OfferingFactory
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 KIOSK = {"viewport": {"width": 1366, "height": 768}}
 NIK = "3210011505900001"
@@ -55,19 +44,6 @@ class World:
     mall_code: str
     service: str
     day: str  # a bookable day after today, YYYY-MM-DD
-
-
-def off_loop(fn, *args):
-    """Run a database call in a worker thread: Playwright's loop owns this one."""
-
-    def call():
-        try:
-            return fn(*args)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 @pytest.fixture
@@ -90,13 +66,8 @@ def world(transactional_db) -> World:
 @pytest.fixture
 def browser(world, server_url) -> Browser:
     """Chromium, started after the test data is written and closed before the server stops."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/test installs it (apt)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 def open_page(browser: Browser, url: str, **options) -> Page:

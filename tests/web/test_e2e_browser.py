@@ -18,30 +18,19 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from mpp.queueing import fanout, speech
 from mpp.queueing.models import Priority, Source, Ticket
+from tests.browser import chromium, off_loop
 from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFactory
 from tests.queueing.test_speech import NUMBER_CASES, SENTENCE_CASES, TICKET_CASES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PASSWORD = "rahasia123"  # UserFactory's
 LIVE_MS = 2000  # a board or phone must follow the queue within this, without a reload
 TICKET_URL = re.compile(r"/t/(?P<id>[0-9a-f-]{36})/print/")
@@ -61,19 +50,6 @@ class World:
     counter_id: int
     counter_number: int
     officer: str
-
-
-def off_loop(fn, *args):
-    """Run a database call in a worker thread (see the module docstring)."""
-
-    def call():
-        try:
-            return fn(*args)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 @pytest.fixture
@@ -97,13 +73,8 @@ def world(transactional_db) -> World:
 @pytest.fixture
 def browser(world, server_url) -> Browser:
     """Chromium, started after the test data is written and closed before the server stops."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/test installs it (apt)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 def open_page(browser: Browser, url: str, **options) -> Page:
