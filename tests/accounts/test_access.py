@@ -188,3 +188,26 @@ def test_result_is_a_queryset_to_refine(world):
     a = world.a
     booths = access.restrict(Booth.objects.all(), a.manager).filter(pk=a.booth2.pk)
     assert list(booths) == [a.booth2]
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mpp.accounts.models import ApiToken
+    from mpp.accounts.selectors import user_for_token
+    from mpp.accounts.services import token_create
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    raw = token_create(username=user.username)
+    assert user_for_token(raw) == user
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    assert user_for_token(raw) == user
+    assert ApiToken.objects.get().last_used_at == first  # no write within the minute
+    ApiToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    user_for_token(raw)
+    assert ApiToken.objects.get().last_used_at > first
+    assert user_for_token("mpp_wrong") is None
