@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "mpp.queueing",
     "mpp.notifications",
     "mpp.bookings",
+    "mpp.surveys",
+    "mpp.complaints",
+    "mpp.consultation",
     "mpp.web",
     "mpp.api",
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)

@@ -14,6 +14,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("mpp.queueing.urls_public")),
     path("", include("mpp.bookings.urls")),
+    path("", include("mpp.surveys.urls")),
+    path("", include("mpp.complaints.urls")),
+    path("", include("mpp.consultation.urls")),
     path("", include("mpp.queueing.urls_staff")),
     path("", include("mpp.web.urls")),
 ]

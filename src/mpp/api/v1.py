@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from mpp.api import errors
-from mpp.api.routers import board, bookings, counters, malls, tickets
+from mpp.api.routers import (
+    board,
+    bookings,
+    complaints,
+    consultation,
+    counters,
+    malls,
+    surveys,
+    tickets,
+)
 
 
 class MppNinjaAPI(NinjaAPI):
@@ -113,3 +122,6 @@ api.add_router("", tickets.router)
 api.add_router("", counters.router)
 api.add_router("", board.router)
 api.add_router("", bookings.router)
+api.add_router("", surveys.router)
+api.add_router("", complaints.router)
+api.add_router("", consultation.router)

@@ -1,0 +1,3 @@
+"""Page routes of complaints (filled in by its owner)."""
+
+urlpatterns: list = []

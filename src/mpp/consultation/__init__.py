@@ -1,0 +1,1 @@
+"""Public consultation forum (forum konsultasi publik): topics, comments, votes, outcomes."""

@@ -1,0 +1,3 @@
+"""Page routes of consultation (filled in by its owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Page routes of surveys (filled in by its owner)."""
+
+urlpatterns: list = []
