@@ -9,7 +9,10 @@ def _fresh_cache():
     """Each test starts with an empty cache (estimates, rate limits, kiosk guards)."""
     from django.core.cache import cache
 
+    from mpp.core.hotcache import hotcaches_clear
+
     cache.clear()
+    hotcaches_clear()
     yield
 
 

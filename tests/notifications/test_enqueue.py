@@ -195,3 +195,39 @@ def test_language_comes_from_the_context(context):
         context={**context, "language": "en"},
     )
     assert message.language == "en"
+
+
+@pytest.mark.django_db
+def test_messages_enqueue_writes_all_in_one_insert_and_skips_known_keys(context):
+    from django.test.utils import CaptureQueriesContext
+
+    from mpp.notifications.services import messages_enqueue
+
+    first = message_enqueue(
+        channel="sms", recipient=PHONE, template="booking_confirmed", context=context,
+        dedupe_key="k:1",
+    )  # fmt: skip
+    specs = [
+        {"channel": "sms", "recipient": PHONE, "template": "booking_confirmed",
+         "context": context, "dedupe_key": key}
+        for key in ("k:1", "k:2", "k:3")
+    ]  # fmt: skip
+    with CaptureQueriesContext(connection) as ctx:
+        assert messages_enqueue(messages=specs) == 3
+    inserts = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 1
+    keys = sorted(Message.objects.values_list("dedupe_key", flat=True))
+    assert keys == ["k:1", "k:2", "k:3"]
+    assert Message.objects.get(dedupe_key="k:1").pk == first.pk  # kept, not replaced
+
+
+@pytest.mark.django_db
+def test_messages_enqueue_checks_every_message_before_writing_any(context):
+    from mpp.notifications.services import messages_enqueue
+
+    good = {"channel": "sms", "recipient": PHONE, "template": "booking_confirmed",
+            "context": context}  # fmt: skip
+    bad = {**good, "recipient": "0812"}
+    with pytest.raises(Invalid):
+        messages_enqueue(messages=[good, bad])
+    assert Message.objects.count() == 0

@@ -13,9 +13,11 @@ import datetime as dt
 from functools import lru_cache
 
 import holidays
+from django.db.models import Exists
 
 from mpp.bookings.models import BookingPolicy, ClosedDay, Slot
 from mpp.catalog.models import Mall, OpeningHours
+from mpp.core.hotcache import HotCache
 
 
 @lru_cache(maxsize=16)
@@ -46,9 +48,34 @@ def open_days(mall: Mall, start: dt.date, end: dt.date) -> dict[dt.date, Opening
     return days
 
 
+_hours_cache = HotCache("bookings.day_hours", seconds=5).watch(OpeningHours, ClosedDay)
+
+
+def _day_hours_read(mall_id: int, date: dt.date) -> OpeningHours | None:
+    if holiday_name(date) is not None:
+        return None
+    closed = ClosedDay.objects.filter(mall_id=mall_id, date=date)
+    hours = (
+        OpeningHours.objects.filter(mall_id=mall_id, weekday=date.weekday())
+        .annotate(closed=Exists(closed))
+        .first()
+    )
+    return None if hours is None or hours.closed else hours
+
+
+def day_hours(mall: Mall, date: dt.date) -> OpeningHours | None:
+    """The mall's hours on one `date`, or None when it is closed.
+
+    The same answer as open_days(mall, date, date).get(date), read on the booking path
+    where every statement counts: one query (the weekday's hours with "is it a closed
+    day" folded in), kept a few seconds in this process (core.hotcache).
+    """
+    return _hours_cache.get((mall.pk, date), lambda: _day_hours_read(mall.pk, date))
+
+
 def is_open_day(mall: Mall, date: dt.date) -> bool:
     """Does the mall serve on `date`: opening hours that weekday, no holiday, not closed?"""
-    return date in open_days(mall, date, date)
+    return day_hours(mall, date) is not None
 
 
 def slot_times(policy: BookingPolicy, hours: OpeningHours) -> list[tuple[dt.time, dt.time]]:
@@ -101,7 +128,7 @@ def date_refusal(policy: BookingPolicy, date: dt.date, now: dt.datetime) -> str 
     if not _bookable(policy):
         return "not_offered"
     mall = policy.offering.mall
-    hours = open_days(mall, date, date).get(date)
+    hours = day_hours(mall, date)
     times = slot_times(policy, hours) if hours else []
     if not times:
         return "closed"

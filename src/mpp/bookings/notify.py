@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from mpp.bookings.calendar import local_datetime
 from mpp.bookings.models import Booking
-from mpp.notifications.services import message_enqueue, messages_withdraw
+from mpp.notifications.services import message_enqueue, messages_enqueue, messages_withdraw
 
 REMINDER_AT = dt.time(7, 0)  # mall-local time on the day before
 
@@ -46,17 +46,24 @@ def _recipients(booking: Booking) -> list[tuple[str, str]]:
     return out
 
 
-def _send(booking: Booking, template: str, key: str, not_before=None) -> None:
+def _specs(booking: Booking, template: str, key: str, not_before=None) -> list[dict]:
     context = _context(booking)
-    for channel, recipient in _recipients(booking):
-        message_enqueue(
-            channel=channel,
-            recipient=recipient,
-            template=template,
-            context=context,
-            not_before=not_before,
-            dedupe_key=f"booking:{booking.pk}:{key}:{channel}",
-        )
+    return [
+        {
+            "channel": channel,
+            "recipient": recipient,
+            "template": template,
+            "context": context,
+            "not_before": not_before,
+            "dedupe_key": f"booking:{booking.pk}:{key}:{channel}",
+        }
+        for channel, recipient in _recipients(booking)
+    ]
+
+
+def _send(booking: Booking, template: str, key: str, not_before=None) -> None:
+    for spec in _specs(booking, template, key, not_before):
+        message_enqueue(**spec)
 
 
 def reminder_time(booking: Booking) -> dt.datetime:
@@ -68,17 +75,24 @@ def _withdraw_reminders(booking: Booking) -> None:
     messages_withdraw(dedupe_prefix=f"booking:{booking.pk}:reminder:")
 
 
-def _remind(booking: Booking, now: dt.datetime) -> None:
+def _reminders(booking: Booking, now: dt.datetime) -> list[dict]:
     at = reminder_time(booking)
-    if at > now:  # booked after the reminder time: the confirmation is the reminder
-        key = f"reminder:{booking.date.isoformat()}:{booking.reschedule_count}"
-        _send(booking, "booking_reminder", key, at)
+    if at <= now:  # booked after the reminder time: the confirmation is the reminder
+        return []
+    key = f"reminder:{booking.date.isoformat()}:{booking.reschedule_count}"
+    return _specs(booking, "booking_reminder", key, at)
+
+
+def _remind(booking: Booking, now: dt.datetime) -> None:
+    for spec in _reminders(booking, now):
+        message_enqueue(**spec)
 
 
 def booking_confirmed(booking: Booking, *, now: dt.datetime | None = None) -> None:
-    """Queue the confirmation now and the reminder for the day before."""
-    _send(booking, "booking_confirmed", "confirmed")
-    _remind(booking, now or timezone.now())
+    """Queue the confirmation now and the reminder for the day before, in one insert
+    (a new booking has no messages yet, so there is nothing to look up first)."""
+    specs = _specs(booking, "booking_confirmed", "confirmed")
+    messages_enqueue(messages=specs + _reminders(booking, now or timezone.now()))
 
 
 def booking_rescheduled(booking: Booking, *, now: dt.datetime | None = None) -> None:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,8 +69,9 @@ from mpp.bookings.validation import (
     time_clean,
 )
 from mpp.bookings.walkin import walkin_ticket_issue
-from mpp.catalog.models import Mall, Offering
+from mpp.catalog.models import Mall, Offering, Service
 from mpp.core.errors import Conflict, Invalid, NotFound
+from mpp.core.hotcache import HotCache
 from mpp.core.pii import nik_digest, nik_mask
 
 # Part of this module's interface, kept in their own modules for size.
@@ -105,22 +106,44 @@ def _has_active(digest: str, service_id: int, date: dt.date, *, exclude=None) ->
     return qs.exclude(pk=exclude).exists() if exclude else qs.exists()
 
 
-def _policy(mall: Mall, service_code: str) -> BookingPolicy:
-    offering = (
-        Offering.objects.select_related("service", "booth")
-        .filter(mall=mall, service__code=service_code, is_active=True, service__is_active=True)
+_policy_cache = HotCache("bookings.policy", seconds=5).watch(BookingPolicy, Offering, Service, Mall)
+
+
+def _policy_read(mall: Mall, service_code: str) -> tuple[BookingPolicy | None, bool]:
+    """(the policy with its offering, service, booth and mall; is the service offered)."""
+    policy = (
+        BookingPolicy.objects.select_related("offering__service", "offering__booth")
+        .filter(
+            offering__mall=mall,
+            offering__service__code=service_code,
+            offering__is_active=True,
+            offering__service__is_active=True,
+        )
+        .order_by("offering_id")
         .first()
     )
-    if offering is None:
+    if policy is not None:
+        policy.offering.mall = mall
+        return policy, True
+    offered = Offering.objects.filter(
+        mall=mall, service__code=service_code, is_active=True, service__is_active=True
+    ).exists()
+    return None, offered
+
+
+def _policy(mall: Mall, service_code: str) -> BookingPolicy:
+    """The service's booking policy with its offering, service and booth: one query, kept
+    a few seconds in this process (core.hotcache) for the rush. Treat it as read-only."""
+    policy, offered = _policy_cache.get(
+        (mall.pk, service_code), lambda: _policy_read(mall, service_code)
+    )
+    if not offered:
         raise NotFound(
             _("Service %(code)s is not offered in this mall.") % {"code": service_code},
             code="service_not_found",
         )
-    offering.mall = mall
-    policy = BookingPolicy.objects.filter(offering=offering).first()
     if policy is None or not policy.is_enabled:
         raise Conflict(_("Online booking is not open for this service."), code="window_closed")
-    policy.offering = offering
     return policy
 
 
@@ -138,14 +161,61 @@ def _window_check(policy: BookingPolicy, date: dt.date, now: dt.datetime) -> Non
     raise Conflict(message, code="window_closed")
 
 
+def _no_slot(start: dt.time) -> Invalid:
+    return Invalid(
+        _("There is no slot starting at %(time)s on that day.") % {"time": f"{start:%H:%M}"},
+        code="invalid_slot",
+    )
+
+
 def _slot(policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime) -> Slot:
     slots = slots_ensure(offering_id=policy.offering_id, date=date)
     slot = next((s for s in slots if s.starts_at == start), None)
     if slot is None:
-        raise Invalid(
-            _("There is no slot starting at %(time)s on that day.") % {"time": f"{start:%H:%M}"},
-            code="invalid_slot",
-        )
+        raise _no_slot(start)
+    if now >= slot_start(slot, policy.offering.mall):
+        raise Conflict(_("This slot has already started."), code="window_closed")
+    return slot
+
+
+_SLOT_WITH_DUPLICATE = """
+SELECT s.*, EXISTS (
+    SELECT 1 FROM bookings_booking b
+    WHERE b.nik_digest = %s AND b.service_id = %s AND b.date = %s AND b.status IN (%s, %s)
+) AS duplicate
+FROM bookings_slot s
+WHERE s.offering_id = %s AND s.date = %s AND s.starts_at = %s
+"""
+
+
+def _slot_row(policy: BookingPolicy, date: dt.date, start: dt.time, digest: str) -> Slot | None:
+    """The slot, read with "does this NIK already hold an active booking of the service
+    that day" (slot.duplicate), in ONE hand-written statement: the hottest read of the
+    rush, where building the query with the ORM cost more than running it. Portable
+    (only %s placeholders; values adapted by the backend)."""
+    ops = connection.ops
+    day, at = ops.adapt_datefield_value(date), ops.adapt_timefield_value(start)
+    params = [digest, policy.offering.service_id, day, *Booking.ACTIVE_STATUSES]
+    params += [policy.offering_id, day, at]
+    rows = list(Slot.objects.raw(_SLOT_WITH_DUPLICATE, params))
+    if not rows:
+        return None
+    slot = rows[0]
+    slot.duplicate = bool(slot.duplicate)
+    return slot
+
+
+def _slot_with_duplicate(
+    policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime, digest: str
+) -> Slot:
+    """The slot with slot.duplicate; the day's slots are made first when this is the
+    day's first booking."""
+    slot = _slot_row(policy, date, start, digest)
+    if slot is None:
+        _slot(policy, date, start, now)  # makes the day, or refuses the time
+        slot = _slot_row(policy, date, start, digest)
+        if slot is None:
+            raise _no_slot(start)
     if now >= slot_start(slot, policy.offering.mall):
         raise Conflict(_("This slot has already started."), code="window_closed")
     return slot
@@ -181,13 +251,13 @@ def booking_create(
         raise Invalid(_("Unknown booking channel."), code="invalid_channel")
     policy = _policy(mall, service_code)
     _window_check(policy, day, now)
-    slot = _slot(policy, day, start, now)
     digest = nik_digest(nik)
-    offering = policy.offering
-    if _has_active(digest, offering.service_id, day):
+    slot = _slot_with_duplicate(policy, day, start, now, digest)
+    if slot.duplicate:
         raise _duplicate()
     if slot.online_left <= 0:
         raise _slot_full()
+    offering = policy.offering
     booking = Booking(
         mall=mall,
         offering=offering,
@@ -201,24 +271,26 @@ def booking_create(
         email=email,
         channel=channel,
     )
-    return _booking_insert(booking, now=now)
+    for _attempt in range(CODE_ATTEMPTS):
+        booking.code = code_new()
+        try:
+            return _booking_insert(booking, now=now)
+        except IntegrityError:
+            # The whole transaction rolled back, the seat with it. Either the same NIK
+            # won a race a moment ago, or (about 1 in 10^6) the random code was taken.
+            booking._state.adding = True
+            if _has_active(digest, offering.service_id, day):
+                raise _duplicate() from None
+    raise Conflict(_("Please try again."), code="code_exhausted")
 
 
 @transaction.atomic
 def _booking_insert(booking: Booking, *, now: dt.datetime) -> Booking:
+    """Take the seat and write the booking, its event and its messages: one transaction,
+    no savepoints (a unique violation aborts it whole and booking_create decides)."""
     if not seat_take(booking.slot_id):
         raise _slot_full()
-    for _attempt in range(CODE_ATTEMPTS):
-        booking.code = code_new()
-        try:
-            with transaction.atomic():  # a savepoint: the transaction stays usable
-                booking.save(force_insert=True)
-            break
-        except IntegrityError:
-            if _has_active(booking.nik_digest, booking.service_id, booking.date):
-                raise _duplicate() from None  # lost a race with the same NIK
-    else:
-        raise Conflict(_("Please try again."), code="code_exhausted")
+    booking.save(force_insert=True)
     booking.slot.online_booked += 1
     booking_event(booking, "created")
     notify.booking_confirmed(booking, now=now)

