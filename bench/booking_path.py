@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -52,7 +53,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("-n", type=int, default=1000)
-    ap.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    ap.add_argument(
+        "--profile", choices=["service", "api"], help="print cProfile's top functions of one loop"
+    )
     args = ap.parse_args()
     prepare(args.db)
 
@@ -94,7 +97,7 @@ def main() -> None:
     statements = len(ctx.captured_queries)
 
     profiler = None
-    if args.profile:
+    if args.profile == "service":
         import cProfile
 
         profiler = cProfile.Profile()
@@ -109,6 +112,35 @@ def main() -> None:
 
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+    # The same booking through the API handler (Django's test client: middleware, ninja,
+    # rate limits, rendering; no network, no ASGI server).
+    from django.test import Client
+
+    client = Client(REMOTE_ADDR="127.0.0.1")
+    http_niks = make_niks(args.n * 2, random.Random(8))[args.n :]
+    api_ms = []
+    statuses = []
+    if args.profile == "api":
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for i in range(args.n):
+        body = {"service": SERVICE, "date": date.isoformat(), "slot": starts[i % len(starts)],
+                "nik": http_niks[i], "name": "Warga Uji", "phone": phone(rng)}  # fmt: skip
+        t0 = time.perf_counter()
+        response = client.post(
+            f"/api/v1/malls/{MALL}/bookings", body, content_type="application/json",
+            REMOTE_ADDR=f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+        )  # fmt: skip
+        api_ms.append((time.perf_counter() - t0) * 1000)
+        statuses.append(response.status_code)
+    if profiler is not None and args.profile == "api":
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 
     slot_ids = [s.pk for s in slots]
     cols = (
@@ -141,8 +173,11 @@ def main() -> None:
     print(f"db={args.db} n={args.n} slots={len(slots)} seats taken={booked}")
     print(f"booking_create: {app:.2f} ms mean, p50 {statistics.median(app_ms):.2f} ms, "
           f"{statements} SQL statements per booking")  # fmt: skip
+    api = statistics.mean(api_ms)
+    print(f"POST /api/v1/malls/{{mall}}/bookings in-process: {api:.2f} ms mean, "
+          f"p50 {statistics.median(api_ms):.2f} ms, answers {dict(Counter(statuses))}")  # fmt: skip
     print(f"bare SQL transaction: {sql:.2f} ms mean, p50 {statistics.median(sql_ms):.2f} ms")
-    print(f"ratio bare/app = {sql / app:.3f}")
+    print(f"ratio bare/booking_create = {sql / app:.3f}, bare/API handler = {sql / api:.3f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ slots (walkin_left and priority_left work from the policy when none are made yet
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hmac
 
@@ -19,6 +20,7 @@ from mpp.bookings.calendar import open_days, slot_start, slot_times
 from mpp.bookings.models import Booking, BookingPolicy, Slot
 from mpp.bookings.validation import code_clean, nik_digits
 from mpp.catalog.models import Mall, Offering
+from mpp.core.hotcache import HotCache
 from mpp.core.pii import nik_digest
 from mpp.queueing.models import Priority, Source, Ticket
 
@@ -26,9 +28,17 @@ from mpp.queueing.models import Priority, Source, Ticket
 WALKIN_SOURCES = (Source.KIOSK, Source.WEB, Source.API, Source.COUNTER)
 
 
+_policies = HotCache("bookings.policy_for", seconds=5).watch(BookingPolicy)
+
+
 def policy_for(offering: Offering) -> BookingPolicy | None:
-    """The offering's enabled booking policy, or None (no online booking, no quotas)."""
-    return BookingPolicy.objects.filter(offering=offering, is_enabled=True).first()
+    """The offering's enabled booking policy, or None (no online booking, no quotas).
+    Kept a few seconds in this process (core.hotcache)."""
+    policy = _policies.get(
+        offering.pk,
+        lambda: BookingPolicy.objects.filter(offering=offering, is_enabled=True).first(),
+    )
+    return copy.copy(policy)  # callers attach their offering to it
 
 
 def slots_for(offering: Offering, date: dt.date, *, now: dt.datetime | None = None) -> list[Slot]:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import Prefetch
 
 from mpp.catalog.models import Booth, Counter, Mall, Offering
+from mpp.core.hotcache import HotCache
+
+_malls = HotCache("catalog.mall_get", seconds=5).watch(Mall)
 
 
 def mall_get(code: str) -> Mall | None:
-    """A mall by its code (slug), or None."""
-    return Mall.objects.select_related("regency").filter(code=code).first()
+    """A mall by its code (slug), or None.
+
+    Read on nearly every API request, so kept a few seconds in this process
+    (core.hotcache; a save of a mall empties it at once). Each caller gets its own copy.
+    """
+    read = Mall.objects.select_related("regency").filter(code=code).first
+    mall = _malls.get(code, read)
+    return copy.copy(mall)
 
 
 def mall_list():
