@@ -90,6 +90,18 @@ def test_create_queues_confirmation_and_reminder_without_the_nik(policy):
         assert_no_personal_data(m.context, NIK_MALE, "3210********0001", "81234567890")
 
 
+def test_messages_link_to_the_booking_page_when_the_public_address_is_set(policy, settings):
+    settings.MPP_PUBLIC_URL = "https://mpp.majalengkakab.go.id"
+    booking = book(policy)
+    for message in Message.objects.all():
+        assert message.context["url"] == (
+            f"https://mpp.majalengkakab.go.id/booking/{booking.code}/"
+        )
+    settings.MPP_PUBLIC_URL = ""
+    other = book(policy, nik=NIK_FEMALE)
+    assert all("url" not in m.context for m in Message.objects.filter(context__code=other.code))
+
+
 def test_no_reminder_when_booked_after_the_reminder_time(policy):
     book(policy, date="2026-12-02", now=at(policy.offering.mall, "2026-12-01 08:00"))
     assert list(Message.objects.values_list("template", flat=True)) == ["booking_confirmed"]

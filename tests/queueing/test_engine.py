@@ -226,3 +226,32 @@ def test_board_and_day_summary(mall, offering, counter, officer):
     assert summary["mean_wait_minutes"] is not None
     assert summary["mean_service_minutes"] is not None
     assert t.number in {e.data["number"] for e in Event.objects.all()}
+
+
+def test_estimate_follows_booked_first_order(mall, offering, counter, officer):
+    """A booked ticket whose slot has started is called first, so the estimate counts it
+    ahead of earlier walk-ins; one whose slot has not started waits for it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mpp.queueing.selectors import people_ahead, ticket_get
+
+    mall.booked_first = True
+    mall.save()
+    w1, w2, booked, early = (issue(mall, offering) for _ in range(4))
+    now = timezone.now()
+    Ticket.objects.filter(pk=booked.pk).update(due_at=now - dt.timedelta(minutes=5))
+    Ticket.objects.filter(pk=early.pk).update(due_at=now + dt.timedelta(minutes=40))
+    fresh = {t.pk: ticket_get(t.pk) for t in (w1, w2, booked, early)}
+    assert people_ahead(fresh[booked.pk]) == 0
+    assert people_ahead(fresh[w1.pk]) == 1  # the due booking goes first
+    assert people_ahead(fresh[w2.pk]) == 2
+    assert people_ahead(fresh[early.pk]) == 3
+    assert ticket_estimate(fresh[early.pk]).minutes >= 39  # not before its slot starts
+    # The engine calls in the order the estimate assumed.
+    assert q.ticket_call_next(counter_id=counter.pk, actor_id=officer.pk).pk == booked.pk
+
+    mall.booked_first = False
+    mall.save()
+    assert people_ahead(ticket_get(w1.pk)) == 0  # arrival order only

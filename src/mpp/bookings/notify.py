@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from mpp.bookings.calendar import local_datetime
@@ -36,7 +37,15 @@ def _context(booking: Booking) -> dict:
         "time": booking.slot.label,
         "name": booking.name,
         "language": _language(),
+        **_link(booking),
     }
+
+
+def _link(booking: Booking) -> dict:
+    """{"url": the booking's page} when settings.MPP_PUBLIC_URL is set (the code is the
+    only identifier in it: no NIK, no phone)."""
+    base = settings.MPP_PUBLIC_URL
+    return {"url": base + reverse("booking-detail", args=[booking.code])} if base else {}
 
 
 def _recipients(booking: Booking) -> list[tuple[str, str]]:

@@ -34,8 +34,14 @@ def ticket_get(ticket_id) -> Ticket | None:
         return None
 
 
-def people_ahead(ticket: Ticket) -> int:
-    """Waiting tickets of the same service that will be called before this one."""
+def people_ahead(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
+    """Waiting tickets of the same service that will be called before this one.
+
+    Follows ticket_call_next's order: with the mall's `booked_first`, booked tickets
+    whose slot has started (due_at <= now) go first, by slot then arrival; then the
+    priority policy, by arrival. A booked ticket not yet due counts like a walk-in
+    until its slot starts (ticket_estimate also waits for that time).
+    """
     if ticket.status != Ticket.Status.WAITING:
         return 0
     waiting = Ticket.objects.filter(
@@ -44,11 +50,23 @@ def people_ahead(ticket: Ticket) -> int:
         status=Ticket.Status.WAITING,
     ).exclude(pk=ticket.pk)
     earlier = Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, seq__lt=ticket.seq)
-    if ticket.mall.priority_policy == Mall.PriorityPolicy.PRIORITY_FIRST:
+    mall = ticket.mall
+    if mall.booked_first:
+        now = now or timezone.now()
+        due = Q(due_at__lte=now)
+        if ticket.due_at is not None and ticket.due_at <= now:
+            before = Q(due_at__lt=ticket.due_at) | (Q(due_at=ticket.due_at) & earlier)
+            return waiting.filter(due & before).count()
+    else:
+        due = Q(pk__in=[])  # nobody jumps the queue
+    if mall.priority_policy == Mall.PriorityPolicy.PRIORITY_FIRST:
         if ticket.is_priority:
-            return waiting.filter(earlier).exclude(priority=Priority.REGULAR).count()
-        return waiting.filter(earlier | ~Q(priority=Priority.REGULAR)).count()
-    return waiting.filter(earlier).count()
+            ahead = earlier & ~Q(priority=Priority.REGULAR)
+        else:
+            ahead = earlier | ~Q(priority=Priority.REGULAR)
+    else:
+        ahead = earlier
+    return waiting.filter(ahead | due).count()
 
 
 MEAN_CACHE_SECONDS = 30  # the mean moves slowly; every ticket answer reads it
@@ -103,13 +121,17 @@ class Estimate:
 
 def ticket_estimate(ticket: Ticket) -> Estimate:
     """Position and estimated wait from data: people ahead x recent mean service time / counters."""
-    ahead = people_ahead(ticket)
+    now = timezone.now()
+    ahead = people_ahead(ticket, now=now)
     mean = mean_service_minutes(ticket.offering)
     counters = open_counters(ticket.offering)
     if ticket.status != Ticket.Status.WAITING:
         minutes = 0
     else:
         minutes = math.ceil(ahead * mean / max(counters, 1))
+        if ticket.mall.booked_first and ticket.due_at is not None and ticket.due_at > now:
+            # Checked in before the slot: called first once the slot starts.
+            minutes = max(minutes, math.ceil((ticket.due_at - now).total_seconds() / 60))
     return Estimate(
         position=ahead + 1 if ticket.status == Ticket.Status.WAITING else 0,
         ahead=ahead,
