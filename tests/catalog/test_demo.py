@@ -61,6 +61,9 @@ def test_fees_follow_the_cited_rules(demo):
     assert fees["imigrasi-paspor-baru"] == 350_000
     assert fees["imigrasi-paspor-hilang"] == 1_350_000
     assert fees["bpn-pengecekan-sertipikat"] == 50_000
+    varies = set(Service.objects.filter(fee_varies=True).values_list("code", flat=True))
+    assert {"bapenda-pbb-bayar", "dpmptsp-pbg", "pln-pasang-baru"} <= varies
+    assert "dukcapil-ktp-el-baru" not in varies  # adminduk is free by law
     adminduk = Service.objects.filter(agency__code="disdukcapil-majalengka")
     assert adminduk.count() >= 10
     assert all(s.fee == 0 and "79A" in s.fee_basis for s in adminduk)

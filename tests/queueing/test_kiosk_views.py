@@ -199,3 +199,16 @@ def test_service_with_a_fee_shows_it_in_rupiah_on_confirm(en, mall):
     OfferingFactory(booth=booth, service=ServiceFactory(agency=booth.agency, fee=1250000))
     code = booth.offerings.get().service.code
     assert "Rp\u00a01.250.000" in en.get(confirm_url(mall, code)).content.decode()
+
+
+def test_an_amount_set_per_case_is_not_shown_as_free(en, mall):
+    """PBB, BPHTB, a PLN connection: no fixed fee, yet not free (Service.fee_varies)."""
+    booth = BoothFactory(mall=mall)
+    pbb = ServiceFactory(agency=booth.agency, fee=0, fee_varies=True)
+    nikah = ServiceFactory(agency=booth.agency, fee=30000, fee_varies=True)
+    OfferingFactory(booth=booth, service=pbb)
+    OfferingFactory(booth=booth, service=nikah)
+    html = en.get(confirm_url(mall, pbb.code)).content.decode()
+    assert "Set per case" in html and "Free" not in html
+    html = en.get(confirm_url(mall, nikah.code)).content.decode()
+    assert "From Rp\u00a030.000" in html

@@ -51,6 +51,7 @@ def service_out(offering: Offering) -> dict:
         "completion_time": service.completion_time,
         "fee": service.fee,
         "fee_basis": service.fee_basis,
+        "fee_varies": service.fee_varies,
         "product": service.product,
         "legal_basis": service.legal_basis,
         "complaint_channel": service.complaint_channel,

@@ -76,6 +76,11 @@ class ServiceOut(Schema):
     completion_time: str
     fee: int = Field(..., description="Rupiah; 0 means free.")
     fee_basis: str
+    fee_varies: bool = Field(
+        ...,
+        description="An amount set per case (a tax, a retribution, a fine) is due besides "
+        "`fee`; `fee_basis` explains it.",
+    )
     product: str
     legal_basis: str
     complaint_channel: str

@@ -36,6 +36,7 @@ _SERVICE_FIELDS = (
     "service_minutes",
     "fee",
     "fee_basis",
+    "fee_varies",
     "product",
     "complaint_channel",
     "legal_basis",

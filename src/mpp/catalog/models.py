@@ -208,6 +208,14 @@ class Service(models.Model):
     )
     fee = models.PositiveBigIntegerField(_("fee (Rupiah)"), default=0)
     fee_basis = models.TextField(_("legal basis of the fee"), blank=True)
+    fee_varies = models.BooleanField(
+        _("amount set per case"),
+        default=False,
+        help_text=_(
+            "Besides the fixed fee (0 = none) the citizen pays an amount set per case: a tax, "
+            "a retribution, a connection cost or a fine. Explain it in the legal basis."
+        ),
+    )
     product = models.CharField(_("product"), max_length=200, blank=True)
     complaint_channel = models.TextField(_("complaint channel"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
@@ -231,7 +239,7 @@ class Service(models.Model):
 
     @property
     def is_free(self) -> bool:
-        return self.fee == 0
+        return self.fee == 0 and not self.fee_varies
 
     @property
     def channels(self) -> list[str]:

@@ -56,7 +56,7 @@ def booking_facts(booking: Booking) -> dict:
         "checkin_other_day": opens.date() != booking.date,
         "zone": ZONE_ABBR.get(mall.timezone, ""),
         "phone_masked": phone_mask(booking.phone),
-        "fee": fee_label(booking.service.fee),
+        "fee": fee_label(booking.service.fee, varies=booking.service.fee_varies),
         "is_booked": booking.status == Booking.Status.BOOKED,
         "reschedules_left": max(policy.reschedule_limit - booking.reschedule_count, 0),
     }

@@ -54,7 +54,7 @@ def mall_home(request, mall: str):
             {
                 "offering": offering,
                 "service": offering.service,
-                "fee": fee_label(offering.service.fee),
+                "fee": fee_label(offering.service.fee, varies=offering.service.fee_varies),
                 "bookable": offering.pk in booked,
                 "search": haystack,
                 "url": reverse("service-detail", args=[mall_obj.code, offering.service.code]),
@@ -86,7 +86,7 @@ def service_detail(request, mall: str, service: str):
         "offering": offering,
         "service": offering.service,
         "booth": offering.booth,
-        "fee": fee_label(offering.service.fee),
+        "fee": fee_label(offering.service.fee, varies=offering.service.fee_varies),
         "policy": policy,
         "kiosk_url": reverse("kiosk-confirm", args=[mall_obj.code, offering.service.code]),
         "is_operating": mall_obj.status == Mall.Status.OPERATING,

@@ -47,11 +47,14 @@ PRIORITY_HINTS = {
 }
 
 
-def fee_label(fee: int) -> str:
-    """ "Free" or the fee in Rupiah written the Indonesian way (Rp 50.000)."""
-    if not fee:
-        return _("Free")
-    return "Rp\u00a0" + f"{fee:,}".replace(",", ".")
+def fee_label(fee: int, *, varies: bool = False) -> str:
+    """ "Free", the fee in Rupiah written the Indonesian way (Rp 50.000), or, when an
+    amount is set per case (a tax, a retribution; Service.fee_varies), "Set per case" /
+    "From Rp 50.000"."""
+    amount = "Rp\u00a0" + f"{fee:,}".replace(",", ".")
+    if varies:
+        return _("From %(amount)s") % {"amount": amount} if fee else _("Set per case")
+    return amount if fee else _("Free")
 
 
 def _mall_or_404(code: str) -> Mall:
@@ -80,7 +83,7 @@ def kiosk(request, mall: str):
     booths = [b for b in booths_with_offerings(mall_obj) if b.active_offerings]
     for booth in booths:
         for offering in booth.active_offerings:
-            offering.fee_label = fee_label(offering.service.fee)
+            offering.fee_label = fee_label(offering.service.fee, varies=offering.service.fee_varies)
     return render(request, "queueing/kiosk.html", {"mall": mall_obj, "booths": booths})
 
 
@@ -97,7 +100,7 @@ def kiosk_confirm(request, mall: str, service: str):
     offering: Offering | None = offerings_for_mall(mall_obj).filter(service__code=service).first()
     if offering is None:
         return _error(request, mall_obj, _("This service is not offered at this mall."), status=404)
-    offering.fee_label = fee_label(offering.service.fee)
+    offering.fee_label = fee_label(offering.service.fee, varies=offering.service.fee_varies)
     priorities = [
         {"value": value, "label": label, "hint": PRIORITY_HINTS.get(value, "")}
         for value, label in Priority.choices

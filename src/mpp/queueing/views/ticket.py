@@ -66,7 +66,7 @@ def ticket_page(request, ticket_id):
         {
             "service": service,
             "booth": ticket.offering.booth,
-            "fee": fee_label(service.fee),
+            "fee": fee_label(service.fee, varies=service.fee_varies),
             "status_url": reverse("ticket-status", args=[ticket.pk]),
             "stream_url": f"/api/v1/malls/{ticket.mall.code}/board/stream",
         }
