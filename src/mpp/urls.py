@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("mpp.queueing.urls_public")),
     path("", include("mpp.bookings.urls")),
     path("", include("mpp.surveys.urls")),
+    path("", include("mpp.surveys.urls_reports")),
     path("", include("mpp.complaints.urls")),
     path("", include("mpp.consultation.urls")),
     path("", include("mpp.queueing.urls_staff")),

@@ -1,0 +1,3 @@
+"""Page routes of the SKM/IKM reports (filled in by its owner)."""
+
+urlpatterns: list = []
