@@ -230,8 +230,11 @@ def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
     calls any waiting priority ticket before regular ones; `interleave` calls one
     priority ticket after every N regular calls at this counter.
     """
-    counter = (
-        Counter.objects.select_for_update().select_related("mall").filter(pk=counter_id).first()
+    counter = (  # of=self: lock the counter row only, not its mall (other counters call too)
+        Counter.objects.select_for_update(of=("self",))
+        .select_related("mall")
+        .filter(pk=counter_id)
+        .first()
     )
     if counter is None:
         raise NotFound(_("Counter not found."), code="counter_not_found")
