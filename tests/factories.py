@@ -113,3 +113,93 @@ class BookingPolicyFactory(factory.django.DjangoModelFactory):
     online_per_slot = 3
     walkin_per_slot = 2
     priority_per_slot = 1
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    """A draft consultation topic (mpp.consultation); publish it with services.topic_open."""
+
+    class Meta:
+        model = "consultation.Topic"
+
+    mall = factory.SubFactory(MallFactory)
+    kind = "service_standard"
+    title = factory.Sequence(lambda n: f"Rancangan standar pelayanan {n}")
+    body = "Kami mengusulkan fotokopi KK tidak lagi diminta. Bagaimana pendapat Anda?"
+
+
+def _days_after(moment, days: int):
+    import datetime as dt
+
+    return moment + dt.timedelta(days=days)
+
+
+class SurveyInvitationFactory(factory.django.DjangoModelFactory):
+    """An SKM invitation (mpp.surveys) of a ticket of an offering, made now, open 30 days."""
+
+    class Meta:
+        model = "surveys.SurveyInvitation"
+        exclude = ("offering",)
+
+    offering = factory.SubFactory(OfferingFactory)
+    kind = "ticket"
+    transaction_id = factory.Sequence(lambda n: f"test-transaction-{n}")
+    mall = factory.LazyAttribute(lambda o: o.offering.mall)
+    agency = factory.LazyAttribute(lambda o: o.offering.service.agency)
+    booth = factory.LazyAttribute(lambda o: o.offering.booth)
+    service = factory.LazyAttribute(lambda o: o.offering.service)
+    province_code = factory.LazyAttribute(lambda o: o.mall.regency_id[:2])
+    created_at = factory.LazyFunction(timezone.now)
+    created_on = factory.LazyAttribute(lambda o: o.created_at.astimezone(o.mall.tz).date())
+    expires_at = factory.LazyAttribute(lambda o: _days_after(o.created_at, 30))
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    """An anonymous SKM answer (mpp.surveys) for an offering; every score 3 unless given."""
+
+    class Meta:
+        model = "surveys.SurveyResponse"
+        exclude = ("offering",)
+
+    offering = factory.SubFactory(OfferingFactory)
+    kind = "ticket"
+    mall = factory.LazyAttribute(lambda o: o.offering.mall)
+    agency = factory.LazyAttribute(lambda o: o.offering.service.agency)
+    booth = factory.LazyAttribute(lambda o: o.offering.booth)
+    service = factory.LazyAttribute(lambda o: o.offering.service)
+    province_code = factory.LazyAttribute(lambda o: o.mall.regency_id[:2])
+    u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 3
+    sex = "P"
+    age = 30
+    education = "sma"
+    occupation = "swasta"
+    channel = "web"
+    submitted_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+def _working_days(start, n, mall):
+    from mpp.core.workdays import add_working_days
+
+    return add_working_days(start, n, mall.tz)
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    """A complaint (mpp.complaints) about an offering, received now, routed to its booth.
+
+    Tests of complaint handling go through complaints.services; this is for reads (the
+    surveys report, the manager's list). Due dates are the regular track's."""
+
+    class Meta:
+        model = "complaints.Complaint"
+        exclude = ("offering",)
+
+    offering = factory.SubFactory(OfferingFactory)
+    code = factory.Sequence(lambda n: f"TEST{n:06d}".replace("0", "A").replace("1", "B"))
+    mall = factory.LazyAttribute(lambda o: o.offering.mall)
+    booth = factory.LazyAttribute(lambda o: o.offering.booth)
+    service = factory.LazyAttribute(lambda o: o.offering.service)
+    category = "service_quality"
+    channel = "web"
+    description = "Antrean terlalu lama dan petugas tidak menjelaskan syaratnya."
+    received_at = factory.LazyFunction(timezone.now)
+    first_response_due = factory.LazyAttribute(lambda o: _working_days(o.received_at, 3, o.mall))
+    resolution_due = factory.LazyAttribute(lambda o: _working_days(o.received_at, 5, o.mall))

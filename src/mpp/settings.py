@@ -3,7 +3,7 @@
 DATABASE_URL   default: SQLite file var/mpp.sqlite3 (WAL, IMMEDIATE transactions)
 REDIS_URL      optional: cross-process fan-out for display boards and rate limits
 MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR, MPP_LOG_LEVEL
-MPP_DB_POOL_MAX  connections pooled (PostgreSQL) or kept open (SQLite) per process (default 20; 0: none)
+MPP_DB_POOL_MAX  connections pooled (PostgreSQL) or kept open (SQLite) per process (20; 0: none)
 MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_TRUSTED_PROXIES: rate limits
 MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
 MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key

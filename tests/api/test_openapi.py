@@ -42,6 +42,15 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/bookings/{code}": {"get", "delete"},
         "/api/v1/bookings/{code}/reschedule": {"post"},
         "/api/v1/bookings/{code}/check-in": {"post"},
+        "/api/v1/surveys": {"post"},
+        "/api/v1/ikm": {"get"},
+        "/api/v1/malls/{mall}/complaints": {"get", "post"},
+        "/api/v1/complaints/{code}": {"get"},
+        "/api/v1/complaints/{code}/{action}": {"post"},
+        "/api/v1/malls/{mall}/consultations": {"get"},
+        "/api/v1/consultations/{topic_id}": {"get"},
+        "/api/v1/consultations/{topic_id}/comments": {"post"},
+        "/api/v1/consultations/{topic_id}/votes": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

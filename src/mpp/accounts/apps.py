@@ -2,15 +2,15 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-# The apps whose permissions the role groups hold; after the last of them has migrated
-# (and Django has created its permissions) the groups are complete.
-_GROUP_APPS = {"core", "accounts", "catalog", "queueing"}
-
 
 def _staff_groups_after_migrate(sender, app_config, using="default", apps=None, **kwargs):
     """Keep the role groups ("Mall manager", "Booth supervisor", "National admin") and
-    their permissions as declared in mpp.accounts.services."""
-    if app_config.label not in _GROUP_APPS:
+    their permissions as declared in mpp.accounts.services.
+
+    Runs after each of MPP's own apps has migrated (Django creates an app's permissions
+    just before), so the groups are complete after the last one, whatever the order of
+    INSTALLED_APPS; a handful of cheap queries per app."""
+    if not app_config.name.startswith("mpp."):
         return
     try:  # the auth tables may be gone when migrating backwards
         if apps is not None:

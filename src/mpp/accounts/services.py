@@ -31,6 +31,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "accounts.user": ("add", "change", "view"),  # deactivate staff, never delete them
         "accounts.apitoken": ("view", "change"),  # revoke a lost device's token
         "core.event": ("view",),
+        "complaints.complaint": ("view",),  # handled on the complaint pages, not the admin
+        "complaints.complaintaction": ("view",),
+        "surveys.surveyinvitation": ("view",),
+        "surveys.surveyresponse": ("view",),  # read only: answers are never edited
+        "consultation.topic": ("view",),  # changed on /m/<mall>/konsultasi/kelola/
+        "consultation.comment": ("view",),
     },
     "Booth supervisor": {
         "catalog.mall": ("view",),
@@ -46,10 +52,23 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.slot": ("view",),
         "bookings.booking": ("view",),
         "accounts.user": ("view",),
+        "complaints.complaint": ("view",),
+        "complaints.complaintaction": ("view",),
+        "surveys.surveyresponse": ("view",),
     },
 }
 # A national admin who is not a superuser may do anything in the MPP apps.
-NATIONAL_APPS = ("core", "accounts", "catalog", "queueing", "bookings", "notifications")
+NATIONAL_APPS = (
+    "core",
+    "accounts",
+    "catalog",
+    "queueing",
+    "bookings",
+    "notifications",
+    "surveys",
+    "complaints",
+    "consultation",
+)
 ROLE_GROUPS = {
     Role.NATIONAL_ADMIN: "National admin",
     Role.MALL_MANAGER: "Mall manager",

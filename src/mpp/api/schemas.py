@@ -126,6 +126,12 @@ class TicketOut(Schema):
     position: int = Field(..., description="1 = next to be called; 0 once no longer waiting.")
     people_ahead: int
     estimated_wait_minutes: int
+    survey_token: str | None = Field(
+        None,
+        description="Once the ticket is finished: the token of its satisfaction survey, to "
+        "send to submitSurvey or open as /survei/<token>/. Null before the finish, and "
+        "again once the survey is answered or has expired (30 days).",
+    )
 
 
 # Board --------------------------------------------------------------------

@@ -21,3 +21,9 @@ class BookingsConfig(AppConfig):
 
         # Bookings not checked in by the end of their slot plus the grace become no-shows.
         register_periodic("bookings.no_show_sweep", NO_SHOW_SWEEP_SECONDS, _sweep_no_shows)
+
+        from mpp.bookings.survey_hook import survey_invite_booked
+        from mpp.queueing.services import on_ticket_finished
+
+        # A booked ticket's citizen gets the survey link by SMS when it is finished.
+        on_ticket_finished(survey_invite_booked)

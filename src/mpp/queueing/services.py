@@ -19,6 +19,7 @@ from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
 from mpp.queueing import fanout
 from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
+from mpp.surveys.services import invitation_create
 
 _SEQ_TABLE = TicketSequence._meta.db_table
 _NEXT_SEQ_SQL = (
@@ -26,6 +27,19 @@ _NEXT_SEQ_SQL = (
     f"ON CONFLICT (mall_id, service_date, prefix) DO UPDATE SET last = {_SEQ_TABLE}.last + 1 "
     "RETURNING last"
 )
+
+
+# Called inside ticket_finish's transaction as listener(ticket=, survey=) once a ticket is
+# done and its survey invitation made. Apps above queueing (bookings: the SMS with the
+# survey link) register here from their AppConfig.ready, so queueing never imports them.
+_finish_listeners: list = []
+
+
+def on_ticket_finished(listener):
+    """Register `listener(*, ticket, survey)` to run when a ticket is finished (once)."""
+    if listener not in _finish_listeners:
+        _finish_listeners.append(listener)
+    return listener
 
 
 def _announce(mall_id: int, kind: str) -> None:
@@ -310,7 +324,7 @@ def ticket_start(*, ticket_id, actor_id: int | None) -> Ticket:
 
 @transaction.atomic
 def ticket_finish(*, ticket_id, actor_id: int | None) -> Ticket:
-    """Service done."""
+    """Service done; the citizen is invited to the satisfaction survey (SKM)."""
     ticket = _locked_ticket(ticket_id)
     _require(ticket, Ticket.Status.SERVING)
     ticket.status = Ticket.Status.DONE
@@ -319,6 +333,19 @@ def ticket_finish(*, ticket_id, actor_id: int | None) -> Ticket:
     _event(
         ticket, "finished", actor_id=actor_id, service_seconds=round(ticket.service_seconds or 0, 1)
     )
+    offering = ticket.offering
+    survey = invitation_create(  # the SKM: one anonymous answer per finished ticket
+        kind="ticket",
+        transaction_id=str(ticket.pk),
+        mall_id=ticket.mall_id,
+        agency_id=offering.service.agency_id,
+        service_id=offering.service_id,
+        booth_id=offering.booth_id,
+        counter_id=ticket.counter_id,
+        now=ticket.finished_at,
+    )
+    for listener in _finish_listeners:
+        listener(ticket=ticket, survey=survey)
     return ticket
 
 

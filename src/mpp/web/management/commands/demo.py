@@ -9,8 +9,11 @@ from django.utils.translation import gettext_lazy
 from mpp.bookings.demo import booking_demo_load
 from mpp.catalog.demo import demo_load
 from mpp.catalog.registry import malls_registry_load
+from mpp.complaints.demo import complaint_demo_load
+from mpp.consultation.demo import consultation_demo_load
 from mpp.core.commands import MppCommand
 from mpp.core.regions import regions_load
+from mpp.surveys.demo import survey_demo_load
 from mpp.web.management.commands.serve import display_host, serve
 
 # Paths a visitor opens, with {mall} for the mall code.
@@ -19,6 +22,11 @@ PAGES = [
     (gettext_lazy("Display board"), "/m/{mall}/board/"),
     (gettext_lazy("Officer console"), "/console/"),
     (gettext_lazy("Manager: today"), "/m/{mall}/today/"),
+    (gettext_lazy("Services and booking"), "/m/{mall}/"),
+    (gettext_lazy("Complaint"), "/m/{mall}/pengaduan/"),
+    (gettext_lazy("Complaints: manager"), "/m/{mall}/pengaduan/kelola/"),
+    (gettext_lazy("Public consultation"), "/m/{mall}/konsultasi/"),
+    (gettext_lazy("Satisfaction index (IKM)"), "/m/{mall}/ikm/"),
     (gettext_lazy("Admin"), "/admin/"),
     (gettext_lazy("API docs"), "/api/v1/docs"),
     (gettext_lazy("OpenAPI"), "/api/v1/openapi.json"),
@@ -56,6 +64,9 @@ class Command(MppCommand):
         malls = malls_registry_load()
         result = demo_load()
         result["created"] += booking_demo_load()  # online booking for popular services
+        result["created"] += complaint_demo_load()  # complaints in every status
+        result["created"] += consultation_demo_load()  # an open topic and a concluded one
+        result["created"] += survey_demo_load()  # three months of SKM answers
         self._report(result, regions=regions, malls=malls, seconds=time.monotonic() - started)
         self._urls(result, base=f"http://{display_host(host)}:{port}")
         self._logins(result["logins"])

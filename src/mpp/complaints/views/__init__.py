@@ -1,0 +1,1 @@
+"""Complaint pages: public.py for citizens, staff.py for officers and managers."""

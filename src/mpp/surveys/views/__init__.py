@@ -1,0 +1,1 @@
+"""Pages of the SKM: the citizen's survey, the counter's tablet mode, the public IKM."""
