@@ -4,7 +4,9 @@ DATABASE_URL   default: SQLite file var/mpp.sqlite3 (WAL, IMMEDIATE transactions
 REDIS_URL      optional: cross-process fan-out for display boards and rate limits
 MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR, MPP_LOG_LEVEL
 MPP_DB_POOL_MAX  connections pooled (PostgreSQL) or kept open (SQLite) per process (20; 0: none)
-MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_TRUSTED_PROXIES: rate limits
+MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_RATE_SURVEY_IP,
+  MPP_RATE_COMPLAINT_IP, MPP_RATE_COMPLAINT_LOOKUP_IP, MPP_RATE_SEARCH_IP: rate limits
+MPP_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
 MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key
 MPP_PUBLIC_URL the address citizens reach this installation at, for links in messages
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "mpp.surveys",
     "mpp.complaints",
     "mpp.consultation",
+    "mpp.search",
     "mpp.web",
     "mpp.api",
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
@@ -150,6 +153,10 @@ MPP_RATE_LIMITS = {
     "booking_ip": _rate("MPP_RATE_BOOKING_IP", "30/60"),  # booking writes per IP
     "booking_nik": _rate("MPP_RATE_BOOKING_NIK", "5/600"),  # booking writes per NIK
     "lookup_ip": _rate("MPP_RATE_LOOKUP_IP", "60/60"),  # booking look-ups (code + NIK)
+    "survey_ip": _rate("MPP_RATE_SURVEY_IP", "30/600"),  # SKM answers sent per IP
+    "complaint_ip": _rate("MPP_RATE_COMPLAINT_IP", "10/600"),  # complaints filed per IP
+    "complaint_lookup_ip": _rate("MPP_RATE_COMPLAINT_LOOKUP_IP", "30/60"),  # tracking
+    "search_ip": _rate("MPP_RATE_SEARCH_IP", "120/60"),  # service searches per IP
 }
 # The counters' key prefix (tests and benchmarks isolate themselves with it).
 MPP_RATELIMIT_PREFIX = os.environ.get("MPP_RATELIMIT_PREFIX", "rl")

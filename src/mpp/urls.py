@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("mpp.surveys.urls_reports")),
     path("", include("mpp.complaints.urls")),
     path("", include("mpp.consultation.urls")),
+    path("", include("mpp.search.urls")),
     path("", include("mpp.queueing.urls_staff")),
     path("", include("mpp.web.urls")),
 ]

@@ -51,6 +51,7 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/consultations/{topic_id}": {"get"},
         "/api/v1/consultations/{topic_id}/comments": {"post"},
         "/api/v1/consultations/{topic_id}/votes": {"post"},
+        "/api/v1/services/search": {"get"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -23,6 +23,7 @@ from mpp.api.routers import (
     consultation,
     counters,
     malls,
+    search,
     surveys,
     tickets,
 )
@@ -125,3 +126,4 @@ api.add_router("", bookings.router)
 api.add_router("", surveys.router)
 api.add_router("", complaints.router)
 api.add_router("", consultation.router)
+api.add_router("", search.router)

@@ -13,6 +13,7 @@ from mpp.complaints.demo import complaint_demo_load
 from mpp.consultation.demo import consultation_demo_load
 from mpp.core.commands import MppCommand
 from mpp.core.regions import regions_load
+from mpp.search.services import search_index_rebuild
 from mpp.surveys.demo import survey_demo_load
 from mpp.web.management.commands.serve import display_host, serve
 
@@ -23,10 +24,13 @@ PAGES = [
     (gettext_lazy("Officer console"), "/console/"),
     (gettext_lazy("Manager: today"), "/m/{mall}/today/"),
     (gettext_lazy("Services and booking"), "/m/{mall}/"),
+    (gettext_lazy("Find a service"), "/m/{mall}/cari/"),
     (gettext_lazy("Complaint"), "/m/{mall}/pengaduan/"),
     (gettext_lazy("Complaints: manager"), "/m/{mall}/pengaduan/kelola/"),
     (gettext_lazy("Public consultation"), "/m/{mall}/konsultasi/"),
     (gettext_lazy("Satisfaction index (IKM)"), "/m/{mall}/ikm/"),
+    (gettext_lazy("IKM report (manager)"), "/m/{mall}/ikm/laporan/"),
+    (gettext_lazy("IKM of all malls"), "/ikm/"),
     (gettext_lazy("Admin"), "/admin/"),
     (gettext_lazy("API docs"), "/api/v1/docs"),
     (gettext_lazy("OpenAPI"), "/api/v1/openapi.json"),
@@ -64,6 +68,7 @@ class Command(MppCommand):
         malls = malls_registry_load()
         result = demo_load()
         result["created"] += booking_demo_load()  # online booking for popular services
+        search_index_rebuild()  # the service search (/cari/) over the demo catalogue
         result["created"] += complaint_demo_load()  # complaints in every status
         result["created"] += consultation_demo_load()  # an open topic and a concluded one
         result["created"] += survey_demo_load()  # three months of SKM answers

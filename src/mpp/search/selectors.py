@@ -1,0 +1,286 @@
+"""Finding services in the citizen's own words: `service_search`.
+
+Why here and not in a view: the search page, the API and the assistant (a later step,
+without HTTP) all ask the same question and must get the same answer. A result carries
+what a citizen needs to act: the service, where it is served (mall and booth), its
+standard in brief (requirements, time, fee) and the next steps (take a ticket, book,
+apply online, ask).
+
+Search sits above the catalogue and beside the other read-side pages: it reads catalog
+(services, offerings) and bookings (is online booking enabled?) and links to the
+queueing and bookings pages by URL name; no domain app imports it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import Exists, OuterRef
+from django.urls import NoReverseMatch, reverse
+
+from mpp.bookings.models import BookingPolicy
+from mpp.catalog.models import Mall, Offering, Service
+from mpp.search import index
+from mpp.search.text import analyse_tokens, tokenize
+from mpp.search.typos import Correction
+
+QUERY_MAX = 200  # characters; the API refuses longer queries, others are cut
+# 8 digits or more (separators allowed): a NIK, a phone or an account number, never a
+# search word. Dropped before anything else, and never echoed back (personal data).
+_PERSONAL_NUMBER = re.compile(r"\+?\d(?:[\s.-]?\d){7,}")
+LIMIT_MAX = 50
+# The assistant's page, once it exists: an "ask" step links to it, reversed with the
+# (mall code, service code); until a URL of this name is routed, no "ask" step.
+ASSISTANT_URL_NAME = "assistant"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the citizen can do next: "ticket", "book", "apply" or "ask", and where.
+
+    `url` is a path of this site, the agency's own site (apply), or None when the
+    catalogue marks the step without an address (apply online, site unknown)."""
+
+    kind: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a service is served: a mall, its booth (gerai), and the steps there."""
+
+    service_code: str
+    mall_code: str
+    mall_name: str
+    booth: str
+    booth_location: str
+    ticket_prefix: str
+    detail_url: str
+    next_steps: tuple[NextStep, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One service found, with its standard in brief.
+
+    In a national search, services of the same name (one standard, served by each
+    regency's own office) are one hit: `service_codes` lists them all, best first, and
+    `places` every mall where one of them is served."""
+
+    service_code: str
+    service_codes: tuple[str, ...]
+    name: str
+    agency: str
+    agency_short: str
+    score: float
+    description: str
+    requirements: tuple[str, ...]
+    completion_time: str
+    fee: int
+    fee_varies: bool
+    place: Place | None  # the mall searched in, or the only mall offering it
+    places: tuple[Place, ...]  # every mall offering it (mall scope: that mall only)
+    next_steps: tuple[NextStep, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one query: what was searched for and the services found, best first."""
+
+    query: str
+    normalized: str  # the search terms, after spelling, stemming and synonyms
+    corrected_query: str  # the query with its typos corrected ("" when none were)
+    corrections: tuple[Correction, ...]
+    hits: tuple[SearchHit, ...]
+    mall_id: int | None = None
+
+
+def _texts(value) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(item if isinstance(item, str) else str(item) for item in value)
+
+
+_MALL, _SERVICE = "mall-placeholder", "service-placeholder"
+
+
+@lru_cache(maxsize=16)
+def _url_pattern(name: str) -> str | None:
+    """The path of a (mall, service) URL name with placeholders, or None if not routed."""
+    try:
+        return reverse(name, args=[_MALL, _SERVICE])
+    except NoReverseMatch:
+        return None
+
+
+def _url(name: str, mall_code: str, service_code: str) -> str | None:
+    """reverse(name, args=[mall, service]) without the resolver's cost (codes are slugs)."""
+    pattern = _url_pattern(name)
+    if pattern is None:
+        return None
+    return pattern.replace(_MALL, mall_code).replace(_SERVICE, service_code)
+
+
+@dataclass(frozen=True)
+class _Offered:
+    """What the next steps need of a service offered in a mall."""
+
+    offering_id: int
+    service_id: int
+    service_code: str
+    direct: bool
+    electronic: bool
+    website: str
+    mall_code: str
+    mall_name: str
+    mall_status: str
+    booth: str
+    booth_location: str
+    ticket_prefix: str
+
+
+def _steps(o: _Offered, bookable: bool) -> tuple[NextStep, ...]:
+    operating = o.mall_status == Mall.Status.OPERATING
+    steps: list[NextStep] = []
+    if operating and o.direct:
+        steps.append(NextStep("ticket", _url("kiosk-confirm", o.mall_code, o.service_code)))
+    if operating and bookable:
+        steps.append(NextStep("book", _url("booking-new", o.mall_code, o.service_code)))
+    if o.electronic:
+        steps.append(NextStep("apply", o.website or None))
+    ask = _url(ASSISTANT_URL_NAME, o.mall_code, o.service_code)
+    if ask:  # None until the assistant is built
+        steps.append(NextStep("ask", ask))
+    return tuple(steps)
+
+
+def _places(service_ids: list[int], mall_id: int | None) -> dict[int, list[Place]]:
+    """Where each service is served (active offerings), malls in name order."""
+    rows = Offering.objects.filter(
+        service_id__in=service_ids, is_active=True, service__is_active=True
+    )
+    if mall_id is not None:
+        rows = rows.filter(mall_id=mall_id)
+    enabled = BookingPolicy.objects.filter(offering=OuterRef("pk"), is_enabled=True)
+    offered = [
+        (_Offered(*row[:-1]), row[-1])
+        for row in rows.annotate(bookable=Exists(enabled))
+        .order_by("mall__name", "mall__code")
+        .values_list(
+            "pk",
+            "service_id",
+            "service__code",
+            "service__channel_direct",
+            "service__channel_electronic",
+            "service__agency__website",
+            "mall__code",
+            "mall__name",
+            "mall__status",
+            "booth__name",
+            "booth__location",
+            "booth__ticket_prefix",
+            "bookable",
+        )
+    ]
+    places: dict[int, list[Place]] = {}
+    for o, bookable in offered:
+        places.setdefault(o.service_id, []).append(
+            Place(
+                service_code=o.service_code,
+                mall_code=o.mall_code,
+                mall_name=o.mall_name,
+                booth=o.booth,
+                booth_location=o.booth_location,
+                ticket_prefix=o.ticket_prefix,
+                detail_url=_url("service-detail", o.mall_code, o.service_code) or "",
+                next_steps=_steps(o, bookable),
+            )
+        )
+    return places
+
+
+def _grouped(ranked, snapshot, limit: int, national: bool) -> list[list[tuple[int, float]]]:
+    """The best `limit` hits; nationally, services of the same name form one hit."""
+    if not national:
+        return [[item] for item in ranked[:limit]]
+    groups: dict[str, list[tuple[int, float]]] = {}
+    for position, score in ranked:
+        key = snapshot.services[position].name.casefold()
+        if key in groups:
+            groups[key].append((position, score))
+        elif len(groups) < limit:
+            groups[key] = [(position, score)]
+    return list(groups.values())
+
+
+def _hits(groups, snapshot, mall_id: int | None) -> tuple[SearchHit, ...]:
+    """The hits of the groups: the best service's standard, every member's places."""
+    members = [[snapshot.services[p] for p, _ in group] for group in groups]
+    services = Service.objects.select_related("agency").in_bulk(
+        [group[0].service_id for group in members]
+    )
+    places = _places([m.service_id for group in members for m in group], mall_id)
+    hits = []
+    for group, ranked in zip(members, groups, strict=True):
+        service = services.get(group[0].service_id)
+        if service is None:
+            continue  # deleted since the index was read
+        where = tuple(
+            sorted(
+                (place for m in group for place in places.get(m.service_id, ())),
+                key=lambda place: (place.mall_name, place.mall_code, place.service_code),
+            )
+        )
+        place = where[0] if len(where) == 1 else None
+        hits.append(
+            SearchHit(
+                service_code=service.code,
+                service_codes=tuple(m.code for m in group),
+                name=service.name,
+                agency=service.agency.name,
+                agency_short=service.agency.short_name,
+                score=round(ranked[0][1], 4),
+                description=service.description,
+                requirements=_texts(service.requirements),
+                completion_time=service.completion_time,
+                fee=service.fee,
+                fee_varies=service.fee_varies,
+                place=place,
+                places=where,
+                next_steps=place.next_steps if place else (),
+            )
+        )
+    return tuple(hits)
+
+
+def clean_query(query: str) -> str:
+    """The query as searched: blanks collapsed, personal numbers (NIK, phone) dropped,
+    cut to QUERY_MAX characters."""
+    text = _PERSONAL_NUMBER.sub(" ", str(query or "")[: QUERY_MAX * 2])
+    return " ".join(text.split())[:QUERY_MAX]
+
+
+def service_search(*, query: str, mall_id: int | None = None, limit: int = 10) -> SearchResult:
+    """Services matching a query written the way citizens write, best first.
+
+    mall_id: only the services offered (active) in that mall; None: every service, the
+    services of one name grouped into one hit (see SearchHit).
+    The query is cleaned first (clean_query: NIKs and phone numbers dropped, cut to
+    QUERY_MAX characters); an empty one finds nothing.
+    """
+    text = clean_query(query)
+    limit = max(1, min(int(limit), LIMIT_MAX))
+    snapshot, corrector = index.current()
+    tokens, corrections = corrector.correct(tokenize(text))
+    terms = analyse_tokens(tokens)
+    groups = _grouped(snapshot.score(terms, mall_id=mall_id), snapshot, limit, mall_id is None)
+    return SearchResult(
+        query=text,
+        normalized=" ".join(terms),
+        corrected_query=" ".join(tokens) if corrections else "",
+        corrections=tuple(corrections),
+        hits=_hits(groups, snapshot, mall_id) if groups else (),
+        mall_id=mall_id,
+    )

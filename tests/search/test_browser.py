@@ -1,0 +1,63 @@
+"""A citizen on a 390 px phone types "bikin ktp hilang" on the mall's search page and finds
+the replacement of a lost KTP-el first, with its next-step buttons.
+
+Headless Chromium (Debian's /usr/bin/chromium, via Playwright) against uvicorn serving the
+test database in a thread (the `server_url` fixture); the demo catalogue is written and
+indexed before the browser starts (Playwright's loop owns the test thread). Elements are
+found by ids and data-* attributes, never by their text.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium
+from tests.search.conftest import load_demo
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def mall_code(transactional_db, fast_hashing) -> str:
+    return load_demo().code
+
+
+def test_a_citizen_finds_the_lost_ktp_service_on_a_phone(mall_code, server_url):
+    with chromium() as browser:
+        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server_url}/m/{mall_code}/")
+
+        page.locator("#bk-ask").fill("bikin ktp hilang")  # the mall page's search box
+        page.locator("#bk-ask").press("Enter")
+        page.wait_for_url(f"**/m/{mall_code}/cari/?q=bikin+ktp+hilang")
+
+        first = page.locator("[data-testid=search-hit]").first
+        expect(first).to_have_attribute("data-service", "dukcapil-ktp-el-hilang-rusak")
+        ticket = first.locator("[data-step=ticket]")
+        expect(ticket).to_be_visible()
+        expect(ticket).to_have_attribute(
+            "href", f"/m/{mall_code}/kiosk/dukcapil-ktp-el-hilang-rusak/"
+        )
+        expect(first.locator("[data-step=detail]")).to_be_visible()
+        box = ticket.bounding_box()
+        assert box and box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390  # nothing runs off the side of the phone
+
+        page.locator("[data-testid=search-input]").fill("perpanjang sim motor")
+        page.locator("[data-testid=search-submit]").click()
+        expect(page.locator("[data-testid=search-hit]").first).to_have_attribute(
+            "data-service", "polres-sim-c-perpanjangan"
+        )
+        expect(
+            page.locator("[data-testid=search-hit]").first.locator("[data-step=book]")
+        ).to_be_visible()
+        context.close()
+        assert errors == []
