@@ -19,9 +19,7 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -29,24 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.booking_rush import make_niks, phone  # noqa: E402
-from bench.tickets import MALL, MPP, ROOT  # noqa: E402
+from bench.scratch import scratch_demo  # noqa: E402
+from bench.tickets import MALL  # noqa: E402
 
 SERVICE = "dukcapil-ktp-el-baru"
 
 
 def prepare(db: str) -> None:
-    os.environ["MPP_VAR_DIR"] = tempfile.mkdtemp(prefix="mpp-path-")
-    os.environ.pop("REDIS_URL", None)
-    os.environ["MPP_LOG_LEVEL"] = "ERROR"
-    if db == "postgres":
-        name = "mpp_bench_path"
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    subprocess.run([MPP, "demo", "--no-serve"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    scratch_demo(db, name="mpp_bench_path")
 
 
 def main() -> None:

@@ -24,14 +24,13 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.tickets import MALL, MPP, ROOT  # noqa: E402
+from bench.scratch import scratch_demo  # noqa: E402
+from bench.tickets import MALL, ROOT  # noqa: E402
 
 QUERIES = ROOT / "tests" / "data" / "service_queries.csv"
 TARGET = 500
@@ -41,23 +40,7 @@ SHARED = {"bpjs-kesehatan", "bpjs-ketenagakerjaan", "pln", "taspen", "kanim-cire
 
 
 def prepare(db: str) -> None:
-    os.environ["MPP_VAR_DIR"] = tempfile.mkdtemp(prefix="mpp-search-")
-    os.environ.pop("REDIS_URL", None)
-    os.environ["MPP_LOG_LEVEL"] = "ERROR"
-    if db == "postgres":
-        name = "mpp_bench_search"
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "demo", "--no-serve", "--region-depth", "2"],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
+    scratch_demo(db, name="mpp_bench_search", region_depth=2)
 
 
 def grow_catalogue(target: int) -> int:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connections
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,3 +49,16 @@ def off_loop(fn, *args):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(call).result()
+
+
+def open_page(browser: Browser, url: str, **options) -> Page:
+    """A new page in Indonesian, Jakarta time, 10 s timeouts; page.js_errors collects
+    uncaught script errors (a test asserts it stays empty)."""
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    page.goto(url)
+    return page

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mpp.complaints",
     "mpp.consultation",
     "mpp.search",
+    "mpp.assistant",
     "mpp.web",
     "mpp.api",
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
@@ -186,6 +187,10 @@ MPP_SMS_GATEWAY_URL = os.environ.get("MPP_SMS_GATEWAY_URL", "")
 # for links in SMS and e-mail (booking page, survey). Empty: messages carry no link.
 MPP_PUBLIC_URL = os.environ.get("MPP_PUBLIC_URL", "").rstrip("/")
 MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
+# The service assistant's messaging webhook (/api/v1/assistant/webhook/<channel>): the
+# shared secret the inbound gateway sends (Authorization: Bearer or X-Webhook-Token).
+# Empty: the webhook refuses every message (403 webhook_disabled).
+MPP_ASSISTANT_WEBHOOK_TOKEN = os.environ.get("MPP_ASSISTANT_WEBHOOK_TOKEN", "")
 # E-mail: SMTP as configured by MPP_EMAIL_*; in DEBUG without MPP_EMAIL_HOST, printed
 # to the console instead.
 EMAIL_HOST = os.environ.get("MPP_EMAIL_HOST", "localhost")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("mpp.complaints.urls")),
     path("", include("mpp.consultation.urls")),
     path("", include("mpp.search.urls")),
+    path("", include("mpp.assistant.urls")),
     path("", include("mpp.queueing.urls_staff")),
     path("", include("mpp.web.urls")),
 ]

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from mpp.complaints.models import Complaint
-from tests.browser import chromium, off_loop
+from tests.browser import chromium, off_loop, open_page
 from tests.complaints.conftest import make_world
 
 pytestmark = pytest.mark.browser
@@ -36,17 +36,6 @@ def world(transactional_db):
 def browser(world, server_url) -> Browser:
     with chromium() as browser:
         yield browser
-
-
-def open_page(browser: Browser, url: str, **options) -> Page:
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    page.goto(url)
-    return page
 
 
 def test_complain_on_a_phone_answer_on_the_managers_page_follow_the_answer(

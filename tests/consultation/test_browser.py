@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mpp.accounts.models import Role
 from mpp.consultation.models import Comment, Topic, TopicChange, Vote
-from tests.browser import chromium, off_loop
+from tests.browser import chromium, off_loop, open_page
 from tests.factories import MallFactory, OfferingFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -44,17 +44,6 @@ def world(transactional_db):
 def browser(world, server_url) -> Browser:
     with chromium() as browser:
         yield browser
-
-
-def open_page(browser: Browser, url: str, **options) -> Page:
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    page.goto(url)
-    return page
 
 
 def no_sideways_scroll(page: Page) -> None:

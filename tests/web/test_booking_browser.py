@@ -26,7 +26,7 @@ from mpp.bookings.calendar import bookable_dates
 from mpp.bookings.models import Booking
 from mpp.catalog.models import OpeningHours
 from mpp.queueing.models import Source, Ticket
-from tests.browser import chromium, off_loop
+from tests.browser import chromium, off_loop, open_page
 from tests.factories import BookingPolicyFactory, MallFactory, OfferingFactory
 
 pytestmark = pytest.mark.browser
@@ -68,17 +68,6 @@ def browser(world, server_url) -> Browser:
     """Chromium, started after the test data is written and closed before the server stops."""
     with chromium() as browser:
         yield browser
-
-
-def open_page(browser: Browser, url: str, **options) -> Page:
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    page.goto(url)
-    return page
 
 
 def book_on_phone(phone: Page, world: World, *, js: bool = True) -> str:

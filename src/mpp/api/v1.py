@@ -17,6 +17,7 @@ from ninja import NinjaAPI
 
 from mpp.api import errors
 from mpp.api.routers import (
+    assistant,
     board,
     bookings,
     complaints,
@@ -127,3 +128,4 @@ api.add_router("", surveys.router)
 api.add_router("", complaints.router)
 api.add_router("", consultation.router)
 api.add_router("", search.router)
+api.add_router("", assistant.router)
