@@ -262,9 +262,12 @@ def complaint_act(
     text = _check(step, message=message, reason=reason, note=note, booth_id=booth_id, track=track)
     now = now or timezone.now()
     with transaction.atomic():
-        complaint = (
-            Complaint.objects.select_for_update().select_related("mall").filter(pk=complaint_id)
-        ).first()
+        complaint = (  # of=self: lock the complaint, not its mall
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("mall")
+            .filter(pk=complaint_id)
+            .first()
+        )
         if complaint is None:
             raise NotFound(_("Complaint not found."), code="complaint_not_found")
         if not complaints_for(actor).filter(pk=complaint.pk).exists() or not role_allows(
