@@ -3,7 +3,8 @@
 Loads the demo into a scratch directory (SQLite), starts `mpp serve`, plays a morning
 through the public API (walk-ins take numbers; officers call, start and finish them with
 their API tokens from `mpp token`), then saves docs/board.png (TV, 1920x1080),
-docs/kiosk.png (phone, 390x844 at 2x) and docs/console.png (officer's desk, 1366x768),
+docs/kiosk.png (phone, 390x844 at 2x), docs/console.png (officer's desk, 1366x768),
+docs/search.png (a search on the phone) and docs/ikm.png (the mall's public IKM page),
 and stops the server. Pages are shown in Indonesian.
 
 So that the times on the board look like a morning, the server runs under libfaketime
@@ -205,6 +206,12 @@ def shoot(base: str, out: Path) -> None:
         )
         phone.goto(f"{base}/m/{MALL}/kiosk/")
         phone.screenshot(path=out / "kiosk.png")
+        phone.goto(f"{base}/m/{MALL}/cari/?q=bikin+ktp+hilang")
+        phone.screenshot(path=out / "search.png")
+
+        report = browser.new_page(viewport={"width": 1366, "height": 1000}, **opts)
+        report.goto(f"{base}/m/{MALL}/ikm/")
+        report.screenshot(path=out / "ikm.png")
 
         officer, number = CONSOLE
         desk = browser.new_page(viewport={"width": 1366, "height": 768}, **opts)
@@ -258,7 +265,7 @@ def main() -> None:
         if not args.keep:
             server.terminate()
             server.wait(timeout=20)
-    for name in ("board", "kiosk", "console"):
+    for name in ("board", "kiosk", "console", "search", "ikm"):
         path = args.out / f"{name}.png"
         print(f"{path}: {path.stat().st_size // 1024} KB")
     if args.keep:
