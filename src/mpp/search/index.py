@@ -19,6 +19,7 @@ from mpp.search.services import STATE_ID, search_index_refresh
 from mpp.search.text import fingerprint, tables
 from mpp.search.typos import Corrector
 
+CHUNK = 500  # documents read from the database at a time while loading
 _lock = threading.Lock()
 _current: tuple[Snapshot, Corrector] | None = None
 
@@ -34,15 +35,18 @@ def _state() -> tuple[str, str, bool] | None:
 
 
 def _load(version: str, stamp: str) -> Snapshot:
-    documents = list(
+    # Streamed in chunks: a national catalogue's decoded documents would otherwise all be
+    # held at once (300 MB for 25,000 services) just to be turned into flat arrays.
+    documents = (
         SearchDocument.objects.filter(service__is_active=True)
         .order_by("service_id")
         .values_list("service_id", "service__code", "service__name", "terms", "words")
+        .iterator(chunk_size=CHUNK)
     )
-    offerings = list(
-        Offering.objects.filter(is_active=True, service__is_active=True).values_list(
-            "mall_id", "service_id"
-        )
+    offerings = (
+        Offering.objects.filter(is_active=True, service__is_active=True)
+        .values_list("mall_id", "service_id")
+        .iterator(chunk_size=CHUNK * 4)
     )
     return snapshot_build(
         version=version, fingerprint=stamp, documents=documents, offerings=offerings

@@ -1,12 +1,21 @@
 """BM25F ranking over an in-memory copy of the search index, one per server process.
 
-Why in memory and not the database's full-text search: a catalogue is small (a mall
-offers 50-300 services; 523 took 2.5 MB here) and scoring all of it in Python takes well
-under a millisecond, while SQLite FTS5 and PostgreSQL tsvector rank differently and
-would need vendor-specific SQL and migrations to give the same order. The documents
-are stored in the database (mpp.search.models), so the copy is the same in every
-process and on both databases; typo correction needs the vocabulary in memory anyway.
-The copy is reloaded when the index's version changes (checked on every search).
+Why in memory and not the database's full-text search: SQLite FTS5 and PostgreSQL
+tsvector rank differently and would need vendor-specific SQL and migrations to give the
+same order, and typo correction needs the vocabulary in memory anyway. The documents are
+stored in the database (mpp.search.models), so the copy is the same in every process and
+on both databases. The copy is reloaded when the index's version changes (checked on
+every search).
+
+Why compact: a national catalogue holds ~25,000 services (every regency's Disdukcapil,
+DPMPTSP, Bapenda... has its own rows), about a million (term, service) postings. Held as
+Python tuples they took 100 MB per process, 340 MB of RSS while loading, and a national
+query 70 ms of scoring and sorting (bench/search_scale.py, docs/search.md). So each
+term's postings are two flat arrays (service positions ascending, and the term's final
+contribution to each service's score, computed once when the copy is built), documents
+are read from the database as a stream, and results are ordered with C-level sorts.
+The scores and the order are exactly those of the formula below, whichever way a scope
+is computed.
 
 Scoring (BM25F, Robertson & Zaragoza 2009): per term t and service d,
     tf~(t, d) = sum over fields f of  w_f * tf_f(t, d) / (1 - b_f + b_f * len_f(d) / avg_f)
@@ -16,22 +25,28 @@ where df(t) counts the services whose topical fields (name, other names, agency,
 description; not requirements or procedure) hold t, or, for a term found only in
 requirements or procedures, every service holding it. N, df and avg_f are taken over all
 indexed services (national statistics also rank a mall's services, so a mall's ranking
-does not depend on which other malls are installed).
+does not depend on which other malls are installed). A score is summed in query order.
 Ties are broken by service code, so the order is total and the same everywhere.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mpp.search.documents import FIELDS
 
 K1 = 1.2
+# Mall scope: a term whose postings outnumber the mall's services this many times is
+# looked up per service (binary search) instead of scanned.
+LOOKUP_RATIO = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedService:
     service_id: int
     code: str
@@ -45,74 +60,165 @@ class Snapshot:
     version: str
     fingerprint: str
     services: list[IndexedService]
-    postings: dict[str, list[tuple[int, float]]]  # term -> [(position in services, tf~)]
+    # term -> (positions in services, ascending; the term's score contribution to each)
+    postings: dict[str, tuple[array, array]]
     idf: dict[str, float]
-    mall_members: dict[int, frozenset[int]]  # mall id -> positions offered there (active)
+    mall_members: dict[int, array]  # mall id -> positions offered there (active), ascending
     vocabulary: dict[str, int]  # surface word -> number of services using it
     positions: dict[int, int] = field(default_factory=dict)  # service id -> position
+    rank: array = field(default_factory=lambda: array("i"))  # position -> rank of its code
+    group: array = field(default_factory=lambda: array("i"))  # position -> its name's group
+    group_members: list[array] = field(default_factory=list)  # group -> positions, ascending
 
     @property
     def size(self) -> int:
         return len(self.services)
 
+    def _scores(self, terms: list[str], mall_id: int | None) -> dict[int, float]:
+        """Score of every service (of the mall, or all) matching at least one term."""
+        members = self.mall_members.get(mall_id, array("i")) if mall_id is not None else None
+        scores: dict[int, float] = {}
+        get = scores.get
+        member_set: set[int] | None = None
+        for term in dict.fromkeys(terms):  # distinct, in query order
+            entry = self.postings.get(term)
+            if entry is None:
+                continue
+            positions, gains = entry
+            if members is None:
+                if not scores:
+                    scores.update(zip(positions, gains, strict=True))  # 0.0 + gain is gain
+                    continue
+                for position, gain in zip(positions, gains, strict=True):
+                    scores[position] = get(position, 0.0) + gain
+            elif len(positions) > LOOKUP_RATIO * len(members):
+                i, end = 0, len(positions)
+                for position in members:  # ascending, as positions are: i only grows
+                    i = bisect_left(positions, position, i)
+                    if i == end:
+                        break
+                    if positions[i] == position:
+                        scores[position] = get(position, 0.0) + gains[i]
+            else:
+                if member_set is None:
+                    member_set = set(members)
+                for position, gain in zip(positions, gains, strict=True):
+                    if position in member_set:
+                        scores[position] = get(position, 0.0) + gain
+        return scores
+
+    def _order(self, positions: Iterable[int], scores: dict[int, float]) -> list[int]:
+        """Positions best first, ties by service code (two stable C-level sorts)."""
+        ordered = sorted(positions, key=self.rank.__getitem__)
+        ordered.sort(key=scores.__getitem__, reverse=True)
+        return ordered
+
     def score(self, terms: list[str], *, mall_id: int | None = None) -> list[tuple[int, float]]:
         """(position, score) of every service matching at least one term, best first."""
-        allowed = self.mall_members.get(mall_id, frozenset()) if mall_id is not None else None
-        scores: dict[int, float] = {}
-        for term in dict.fromkeys(terms):  # distinct, in query order
-            idf = self.idf.get(term)
-            if idf is None:
+        scores = self._scores(terms, mall_id)
+        return [(position, scores[position]) for position in self._order(scores, scores)]
+
+    def ranked_groups(
+        self, terms: list[str], *, limit: int, mall_id: int | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """The best `limit` hits as lists of (position, score), best first.
+
+        In a mall, one service per hit. Nationally, services of the same name (one
+        standard served by each regency's own office) are one hit, ranked by its best
+        service, holding every matching service of that name, best first.
+        """
+        scores = self._scores(terms, mall_id)
+        ordered = self._order(scores, scores)
+        if mall_id is not None:
+            return [[(position, scores[position])] for position in ordered[:limit]]
+        chosen: dict[int, None] = {}
+        for position in ordered:
+            group = self.group[position]
+            if group not in chosen:
+                if len(chosen) == limit:
+                    break
+                chosen[group] = None
+        hits = []
+        for group in chosen:
+            members = [p for p in self.group_members[group] if p in scores]
+            hits.append([(p, scores[p]) for p in self._order(members, scores)])
+        return hits
+
+
+def _postings_raw(documents, services, positions, vocabulary, topical):
+    """First pass over the documents (a stream): each field's lengths, and per field and
+    term the positions holding the term with its count there (1 in binary fields)."""
+    lengths = [array("i") for _ in FIELDS]
+    raw: list[dict[str, tuple[array, array]]] = [{} for _ in FIELDS]
+    for position, (service_id, code, name, terms, words) in enumerate(documents):
+        services.append(IndexedService(service_id=service_id, code=code, name=name))
+        positions[service_id] = position
+        vocabulary.update(set(words))
+        about: set[str] = set()
+        for f, column, table in zip(FIELDS, lengths, raw, strict=True):
+            values = terms.get(f.name, [])
+            column.append(len(values))
+            if not values:
                 continue
-            for position, tf in self.postings[term]:
-                if allowed is not None and position not in allowed:
-                    continue
-                gain = idf * tf * (K1 + 1) / (K1 + tf)
-                scores[position] = scores.get(position, 0.0) + gain
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], self.services[item[0]].code))
-        return ranked
+            counts = dict.fromkeys(values, 1) if f.binary else Counter(values)
+            if f.topical:
+                about.update(counts)
+            for term, count in counts.items():
+                entry = table.get(term)
+                if entry is None:
+                    entry = table[term] = (array("i"), array("I"))
+                entry[0].append(position)
+                entry[1].append(count)
+        topical.update(about)
+    return lengths, raw
 
 
 def snapshot_build(
     *,
     version: str,
     fingerprint: str,
-    documents: list[tuple[int, str, str, dict, list]],
-    offerings: list[tuple[int, int]],
+    documents: Iterable[tuple[int, str, str, dict, list]],
+    offerings: Iterable[tuple[int, int]],
 ) -> Snapshot:
     """A snapshot from documents [(service id, code, name, terms by field, words)] sorted
-    by service id, and active offerings [(mall id, service id)]."""
-    services = [
-        IndexedService(service_id=sid, code=code, name=name) for sid, code, name, _, _ in documents
-    ]
-    positions = {s.service_id: i for i, s in enumerate(services)}
-    n = len(documents)
-    lengths = [[len(terms.get(f.name, [])) for f in FIELDS] for *_, terms, _ in documents]
-    averages = [(sum(row[i] for row in lengths) / n) if n else 0.0 for i in range(len(FIELDS))]
-
-    postings: dict[str, list[tuple[int, float]]] = {}
-    topical: Counter[str] = Counter()  # services ABOUT a term (see documents.Field.topical)
+    by service id (any iterable: read once, as a stream), and active offerings
+    [(mall id, service id)]."""
+    services: list[IndexedService] = []
+    positions: dict[int, int] = {}
     vocabulary: Counter[str] = Counter()
-    for position, (*_, terms, words) in enumerate(documents):
-        vocabulary.update(set(words))
-        weighted: dict[str, float] = {}
-        about: set[str] = set()
-        for i, f in enumerate(FIELDS):
-            counts = Counter(terms.get(f.name, []))
-            if not counts:
-                continue
-            if f.topical:
-                about.update(counts)
-            norm = 1 - f.b + f.b * (lengths[position][i] / averages[i] if averages[i] else 0.0)
-            for term in sorted(counts):
-                tf = 1 if f.binary else counts[term]
-                weighted[term] = weighted.get(term, 0.0) + f.weight * tf / norm
-        topical.update(about)
-        for term in sorted(weighted):
-            postings.setdefault(term, []).append((position, weighted[term]))
-    idf = {}
-    for term, items in postings.items():
-        df = topical[term] or len(items)  # a term only in requirements: all its services
-        idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    topical: Counter[str] = Counter()  # services ABOUT a term (see documents.Field.topical)
+    lengths, raw = _postings_raw(documents, services, positions, vocabulary, topical)
+    n = len(services)
+    averages = [(sum(column) / n) if n else 0.0 for column in lengths]
+    norms = [
+        array("d", [1 - f.b + f.b * (length / avg if avg else 0.0) for length in column])
+        for f, column, avg in zip(FIELDS, lengths, averages, strict=True)
+    ]
+    saturation = K1 + 1
+    postings: dict[str, tuple[array, array]] = {}
+    idf: dict[str, float] = {}
+    for term in sorted(set().union(*raw)):
+        tf: dict[int, float] = {}  # position -> tf~, summed over fields in FIELDS order
+        get = tf.get
+        for f, table, norm in zip(FIELDS, raw, norms, strict=True):
+            entry = table.pop(term, None)
+            if entry is not None:
+                for p, count in zip(*entry, strict=True):
+                    tf[p] = get(p, 0.0) + f.weight * count / norm[p]
+        df = topical[term] or len(tf)  # a term only in requirements: all its services
+        idf[term] = weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        held = array("i", sorted(tf))
+        gains = array("d", [weight * t * saturation / (K1 + t) for t in map(tf.__getitem__, held)])
+        postings[term] = (held, gains)
+    codes = sorted(range(n), key=lambda p: services[p].code)
+    rank = array("i", bytes(4 * n))
+    for r, p in enumerate(codes):
+        rank[p] = r
+    names: dict[str, int] = {}
+    group = array("i", [names.setdefault(s.name.casefold(), len(names)) for s in services])
+    group_members = [array("i") for _ in names]
+    for p, g in enumerate(group):
+        group_members[g].append(p)
     members: dict[int, set[int]] = {}
     for mall_id, service_id in offerings:
         if service_id in positions:
@@ -123,7 +229,10 @@ def snapshot_build(
         services=services,
         postings=postings,
         idf=idf,
-        mall_members={mall: frozenset(p) for mall, p in members.items()},
+        mall_members={mall: array("i", sorted(p)) for mall, p in members.items()},
         vocabulary=dict(vocabulary),
         positions=positions,
+        rank=rank,
+        group=group,
+        group_members=group_members,
     )

@@ -201,20 +201,6 @@ def _places(service_ids: list[int], mall_id: int | None) -> dict[int, list[Place
     return places
 
 
-def _grouped(ranked, snapshot, limit: int, national: bool) -> list[list[tuple[int, float]]]:
-    """The best `limit` hits; nationally, services of the same name form one hit."""
-    if not national:
-        return [[item] for item in ranked[:limit]]
-    groups: dict[str, list[tuple[int, float]]] = {}
-    for position, score in ranked:
-        key = snapshot.services[position].name.casefold()
-        if key in groups:
-            groups[key].append((position, score))
-        elif len(groups) < limit:
-            groups[key] = [(position, score)]
-    return list(groups.values())
-
-
 def _hits(groups, snapshot, mall_id: int | None) -> tuple[SearchHit, ...]:
     """The hits of the groups: the best service's standard, every member's places."""
     members = [[snapshot.services[p] for p, _ in group] for group in groups]
@@ -275,7 +261,7 @@ def service_search(*, query: str, mall_id: int | None = None, limit: int = 10) -
     snapshot, corrector = index.current()
     tokens, corrections = corrector.correct(tokenize(text))
     terms = analyse_tokens(tokens)
-    groups = _grouped(snapshot.score(terms, mall_id=mall_id), snapshot, limit, mall_id is None)
+    groups = snapshot.ranked_groups(terms, limit=limit, mall_id=mall_id)
     return SearchResult(
         query=text,
         normalized=" ".join(terms),
