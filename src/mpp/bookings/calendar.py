@@ -10,21 +10,19 @@ days (ClosedDay). Times are the mall's local time (Mall.timezone).
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
-import holidays
 from django.db.models import Exists
 
 from mpp.bookings.models import BookingPolicy, ClosedDay, Slot
 from mpp.catalog.models import Mall, OpeningHours
 from mpp.core.hotcache import HotCache
+from mpp.core.workdays import national_days_off
 
 
-@lru_cache(maxsize=16)
 def national_holidays(year: int) -> dict[dt.date, str]:
-    """Indonesia's national holidays and cuti bersama (joint leave days) of one year."""
-    days = holidays.country_holidays("ID", years=year, categories=("public", "government"))
-    return dict(days.items())
+    """Indonesia's national holidays and cuti bersama (joint leave days) of one year
+    (core.workdays keeps the one cached table; complaint deadlines count the same days)."""
+    return national_days_off(year)
 
 
 def holiday_name(date: dt.date) -> str | None:
