@@ -66,6 +66,7 @@ class Snapshot:
     mall_members: dict[int, array]  # mall id -> positions offered there (active), ascending
     vocabulary: dict[str, int]  # surface word -> number of services using it
     positions: dict[int, int] = field(default_factory=dict)  # service id -> position
+    by_code: dict[str, int] = field(default_factory=dict)  # service code -> position
     rank: array = field(default_factory=lambda: array("i"))  # position -> rank of its code
     group: array = field(default_factory=lambda: array("i"))  # position -> its name's group
     group_members: list[array] = field(default_factory=list)  # group -> positions, ascending
@@ -232,6 +233,7 @@ def snapshot_build(
         mall_members={mall: array("i", sorted(p)) for mall, p in members.items()},
         vocabulary=dict(vocabulary),
         positions=positions,
+        by_code={s.code: p for p, s in enumerate(services)},
         rank=rank,
         group=group,
         group_members=group_members,

@@ -14,6 +14,7 @@ queueing and bookings pages by URL name; no domain app imports it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -270,3 +271,31 @@ def service_search(*, query: str, mall_id: int | None = None, limit: int = 10) -
         hits=_hits(groups, snapshot, mall_id) if groups else (),
         mall_id=mall_id,
     )
+
+
+def service_hit(*, code: str, mall_id: int | None = None) -> SearchHit | None:
+    """The card of one service by its code, as the search shows it (standard in brief,
+    places, next steps), without a query: for the assistant and links to one service.
+
+    mall_id: the service as offered in that mall (None when it is not offered there);
+    None: nationally, with every service of its name (see SearchHit), score 0.
+    """
+    snapshot, _corrector = index.current()
+    position = snapshot.by_code.get(code)
+    if position is None:
+        return None
+    if mall_id is not None:
+        members = snapshot.mall_members.get(mall_id)
+        if members is None or not _contains(members, position):
+            return None
+        group = [(position, 0.0)]
+    else:
+        others = snapshot.group_members[snapshot.group[position]]
+        group = [(position, 0.0)] + [(p, 0.0) for p in others if p != position]
+    hits = _hits([group], snapshot, mall_id)
+    return hits[0] if hits else None
+
+
+def _contains(ascending, value: int) -> bool:
+    i = bisect_left(ascending, value)
+    return i < len(ascending) and ascending[i] == value
