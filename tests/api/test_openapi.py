@@ -52,6 +52,7 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/consultations/{topic_id}/comments": {"post"},
         "/api/v1/consultations/{topic_id}/votes": {"post"},
         "/api/v1/services/search": {"get"},
+        "/api/v1/services/{service}/places": {"get"},
         "/api/v1/assistant/messages": {"post"},
         "/api/v1/assistant/webhook/{channel}": {"post"},
     }

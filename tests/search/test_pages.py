@@ -74,7 +74,7 @@ def test_the_national_page_lists_where_each_service_is_served(demo, depok):
     page = html(english().get("/cari/", {"q": "ktp hilang"}))
     # one standard, two regencies' offices: one result served in both malls
     assert services_listed(page)[0] in {"dukcapil-ktp-el-hilang-rusak", "depok-ktp-el-hilang-rusak"}
-    assert "Served at:" in page and demo.name in page and depok.name in page
+    assert "Served at 2 malls:" in page and demo.name in page and depok.name in page
 
 
 def test_an_unknown_mall_is_a_404_page(demo):

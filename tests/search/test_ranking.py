@@ -16,7 +16,7 @@ import pytest
 
 from mpp.catalog.models import Mall
 from mpp.search import index, ranking
-from mpp.search.documents import FIELDS
+from mpp.search.documents import FIELDS, STANDARD
 from mpp.search.models import SearchDocument
 from mpp.search.ranking import K1, snapshot_build
 from mpp.search.selectors import service_search
@@ -35,13 +35,21 @@ QUERIES = [
 
 
 def _reference_scores(documents, terms) -> dict[str, float]:
-    """BM25F per service code, straight from the formula in mpp.search.ranking."""
-    n = len(documents)
-    average = {f.name: sum(len(d[3].get(f.name, [])) for d in documents) / n for f in FIELDS}
-    about, holding = Counter(), Counter()
+    """BM25F per service code, straight from the formula in mpp.search.ranking: N and df
+    count standards (the stored key), field averages count services."""
+    standards = {fields[STANDARD][0] for *_, fields, _ in documents}
+    n = len(standards)
+    average = {
+        f.name: sum(len(d[3].get(f.name, [])) for d in documents) / len(documents)
+        for f in FIELDS
+    }
+    about_pairs, holding_pairs = set(), set()
     for *_, fields, _ in documents:
-        about.update({t for f in FIELDS if f.topical for t in fields.get(f.name, [])})
-        holding.update({t for f in FIELDS for t in fields.get(f.name, [])})
+        key = fields[STANDARD][0]
+        about_pairs |= {(t, key) for f in FIELDS if f.topical for t in fields.get(f.name, [])}
+        holding_pairs |= {(t, key) for f in FIELDS for t in fields.get(f.name, [])}
+    about = Counter(t for t, _ in about_pairs)
+    holding = Counter(t for t, _ in holding_pairs)
     scores = {}
     for _, code, _, fields, _ in documents:
         total, matched = 0.0, False
@@ -62,12 +70,12 @@ def _reference_scores(documents, terms) -> dict[str, float]:
     return scores
 
 
-def _groups_of(snapshot, ranked, limit):
-    """National grouping as documented: the first `limit` names in ranking order, each
-    with every matching service of that name, best first."""
+def _groups_of(snapshot, ranked, limit, keys):
+    """National grouping as documented: the first `limit` standards in ranking order, each
+    with every matching service of that standard, best first."""
     groups: dict[str, list] = {}
     for position, score in ranked:
-        key = snapshot.services[position].name.casefold()
+        key = keys[snapshot.services[position].code]
         if key in groups:
             groups[key].append((position, score))
         elif len(groups) < limit:
@@ -115,11 +123,15 @@ def test_a_malls_scores_are_the_national_scores_of_its_services(demo, depok, mon
 
 def test_national_groups_follow_the_ranking(demo, depok):
     snapshot, _ = index.current()
+    keys = {
+        code: terms[STANDARD][0]
+        for code, terms in SearchDocument.objects.values_list("service__code", "terms")
+    }
     for query in QUERIES:
         terms = analyse(query)
         for limit in (1, 3, 10):
             assert snapshot.ranked_groups(terms, limit=limit) == _groups_of(
-                snapshot, snapshot.score(terms), limit
+                snapshot, snapshot.score(terms), limit, keys
             ), (query, limit)
 
 
@@ -127,7 +139,7 @@ def test_ties_are_broken_by_code_whatever_the_load_order():
     same = {"name": ["ktp"]}
     documents = [
         (1, "z-service", "KTP", same, ["ktp"]),
-        (2, "a-service", "ktp", same, ["ktp"]),  # same name (case folded): one group
+        (2, "a-service", "ktp", same, ["ktp"]),  # no stored key: same name (case folded)
         (3, "m-service", "KTP lain", same, ["ktp", "lain"]),
         (4, "b-service", "Paspor", {"name": ["paspor"]}, ["paspor"]),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mpp.catalog.models import Service
-from mpp.search.text import analyse_tokens, tokenize
+from mpp.search.text import analyse_tokens, standard_key, tokenize
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,21 @@ def service_texts(service: Service) -> dict[str, str]:
     }
 
 
+# Not a field: the key of the standard the service's name names (text.standard_key),
+# stored with the terms so a process loading the index need not analyse names again.
+STANDARD = "standard"
+
+
 def document_build(service: Service) -> tuple[dict[str, list[str]], list[str]]:
-    """(terms by field, surface words) of a service, as stored in SearchDocument."""
+    """(terms by field, surface words) of a service, as stored in SearchDocument; the
+    terms also hold STANDARD: [the standard's key]."""
     terms: dict[str, list[str]] = {}
     words: set[str] = set()
     for name, text in service_texts(service).items():
         tokens = tokenize(text)
         words.update(tokens)
         terms[name] = analyse_tokens(tokens)
+    region = service.agency.regency
+    region_words = frozenset(tokenize(region.name)) if region is not None else frozenset()
+    terms[STANDARD] = [standard_key(service.name, region_words=region_words)]
     return terms, sorted(words)

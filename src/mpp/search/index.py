@@ -12,7 +12,7 @@ import threading
 
 from django.db.models import Exists
 
-from mpp.catalog.models import Offering
+from mpp.catalog.models import Mall, Offering
 from mpp.search.models import SearchDocument, SearchIndexState, SearchPending
 from mpp.search.ranking import Snapshot, snapshot_build
 from mpp.search.services import STATE_ID, search_index_refresh
@@ -48,8 +48,9 @@ def _load(version: str, stamp: str) -> Snapshot:
         .values_list("mall_id", "service_id")
         .iterator(chunk_size=CHUNK * 4)
     )
+    malls = Mall.objects.values_list("pk", "code", "name", "regency_id")
     return snapshot_build(
-        version=version, fingerprint=stamp, documents=documents, offerings=offerings
+        version=version, fingerprint=stamp, documents=documents, offerings=offerings, malls=malls
     )
 
 

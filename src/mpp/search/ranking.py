@@ -21,12 +21,21 @@ Scoring (BM25F, Robertson & Zaragoza 2009): per term t and service d,
     tf~(t, d) = sum over fields f of  w_f * tf_f(t, d) / (1 - b_f + b_f * len_f(d) / avg_f)
     score(d)  = sum over distinct query terms t of  idf(t) * tf~ * (k1 + 1) / (k1 + tf~)
     idf(t)    = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
-where df(t) counts the services whose topical fields (name, other names, agency,
-description; not requirements or procedure) hold t, or, for a term found only in
-requirements or procedures, every service holding it. N, df and avg_f are taken over all
-indexed services (national statistics also rank a mall's services, so a mall's ranking
-does not depend on which other malls are installed). A score is summed in query order.
-Ties are broken by service code, so the order is total and the same everywhere.
+where df(t) counts the standards (see below) whose services' topical fields (name,
+other names, agency, description; not requirements or procedure) hold t, or, for a term
+found only in requirements or procedures, every standard holding it, and N counts the
+standards. avg_f is taken over all indexed services. The statistics are national, so a
+mall's ranking does not depend on which other malls are installed; counted per standard,
+not per service, they do not depend on how many regions copy a standard either (448
+regencies' copies of "Penerbitan akta kelahiran" would otherwise make "akta" look common
+beside one national row of each BPJS service).
+
+A standard is what a service's name names, whichever region publishes it: services whose
+names have the same key (text.standard_key: "Perpanjangan SIM C", "Perpanjang SIM C
+Kabupaten Cianjur") are one standard, one hit in a national search.
+
+A score is summed in query order. Ties are broken by service code, so the order is
+total and the same everywhere.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from mpp.search.documents import FIELDS
+from mpp.search.documents import FIELDS, STANDARD
 
 K1 = 1.2
 # Mall scope: a term whose postings outnumber the mall's services this many times is
@@ -68,8 +77,12 @@ class Snapshot:
     positions: dict[int, int] = field(default_factory=dict)  # service id -> position
     by_code: dict[str, int] = field(default_factory=dict)  # service code -> position
     rank: array = field(default_factory=lambda: array("i"))  # position -> rank of its code
-    group: array = field(default_factory=lambda: array("i"))  # position -> its name's group
-    group_members: list[array] = field(default_factory=list)  # group -> positions, ascending
+    group: array = field(default_factory=lambda: array("i"))  # position -> its standard
+    group_members: list[array] = field(default_factory=list)  # standard -> positions, ascending
+    offered_at: dict[int, array] = field(default_factory=dict)  # position -> mall ids, ascending
+    # mall id -> (sort key: name casefolded, code; kabupaten/kota code), for choosing the
+    # places a national hit shows (a mall renamed since the load sorts by its old name)
+    malls: dict[int, tuple[tuple[str, str], str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -124,8 +137,8 @@ class Snapshot:
     ) -> list[list[tuple[int, float]]]:
         """The best `limit` hits as lists of (position, score), best first.
 
-        In a mall, one service per hit. Nationally, services of the same name (one
-        standard served by each regency's own office) are one hit, ranked by its best
+        In a mall, one service per hit. Nationally, services of one standard (served by
+        each regency's own office, see the module's docstring) are one hit, ranked by its best
         service, holding every matching service of that name, best first.
         """
         scores = self._scores(terms, mall_id)
@@ -146,16 +159,20 @@ class Snapshot:
         return hits
 
 
-def _postings_raw(documents, services, positions, vocabulary, topical):
+def _postings_raw(documents, services, positions, vocabulary, topical, group, keys):
     """First pass over the documents (a stream): each field's lengths, and per field and
-    term the positions holding the term with its count there (1 in binary fields)."""
+    term the positions holding the term with its count there (1 in binary fields); each
+    position's standard (group), and the distinct (term, standard) pairs of topical
+    fields (topical)."""
     lengths = [array("i") for _ in FIELDS]
     raw: list[dict[str, tuple[array, array]]] = [{} for _ in FIELDS]
     for position, (service_id, code, name, terms, words) in enumerate(documents):
         services.append(IndexedService(service_id=service_id, code=code, name=name))
         positions[service_id] = position
         vocabulary.update(set(words))
-        about: set[str] = set()
+        key = (terms.get(STANDARD) or [name.casefold()])[0]
+        standard = keys.setdefault(key, len(keys))
+        group.append(standard)
         for f, column, table in zip(FIELDS, lengths, raw, strict=True):
             values = terms.get(f.name, [])
             column.append(len(values))
@@ -163,14 +180,13 @@ def _postings_raw(documents, services, positions, vocabulary, topical):
                 continue
             counts = dict.fromkeys(values, 1) if f.binary else Counter(values)
             if f.topical:
-                about.update(counts)
+                topical.update((term, standard) for term in counts)
             for term, count in counts.items():
                 entry = table.get(term)
                 if entry is None:
                     entry = table[term] = (array("i"), array("I"))
                 entry[0].append(position)
                 entry[1].append(count)
-        topical.update(about)
     return lengths, raw
 
 
@@ -180,16 +196,21 @@ def snapshot_build(
     fingerprint: str,
     documents: Iterable[tuple[int, str, str, dict, list]],
     offerings: Iterable[tuple[int, int]],
+    malls: Iterable[tuple[int, str, str, str | None]] = (),
 ) -> Snapshot:
     """A snapshot from documents [(service id, code, name, terms by field, words)] sorted
-    by service id (any iterable: read once, as a stream), and active offerings
-    [(mall id, service id)]."""
+    by service id (any iterable: read once, as a stream), active offerings
+    [(mall id, service id)] and malls [(id, code, name, kabupaten/kota code)]."""
     services: list[IndexedService] = []
     positions: dict[int, int] = {}
     vocabulary: Counter[str] = Counter()
-    topical: Counter[str] = Counter()  # services ABOUT a term (see documents.Field.topical)
-    lengths, raw = _postings_raw(documents, services, positions, vocabulary, topical)
+    about: set[tuple[str, int]] = set()  # (term, standard ABOUT it: documents.Field.topical)
+    group = array("i")  # position -> its standard
+    keys: dict[str, int] = {}  # standard key -> standard
+    lengths, raw = _postings_raw(documents, services, positions, vocabulary, about, group, keys)
+    topical = Counter(term for term, _ in about)
     n = len(services)
+    standards = len(keys)
     averages = [(sum(column) / n) if n else 0.0 for column in lengths]
     norms = [
         array("d", [1 - f.b + f.b * (length / avg if avg else 0.0) for length in column])
@@ -206,8 +227,9 @@ def snapshot_build(
             if entry is not None:
                 for p, count in zip(*entry, strict=True):
                     tf[p] = get(p, 0.0) + f.weight * count / norm[p]
-        df = topical[term] or len(tf)  # a term only in requirements: all its services
-        idf[term] = weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        # a term only in requirements or procedures: every standard of its services
+        df = topical[term] or len({group[p] for p in tf})
+        idf[term] = weight = math.log(1 + (standards - df + 0.5) / (df + 0.5))
         held = array("i", sorted(tf))
         gains = array("d", [weight * t * saturation / (K1 + t) for t in map(tf.__getitem__, held)])
         postings[term] = (held, gains)
@@ -215,15 +237,15 @@ def snapshot_build(
     rank = array("i", bytes(4 * n))
     for r, p in enumerate(codes):
         rank[p] = r
-    names: dict[str, int] = {}
-    group = array("i", [names.setdefault(s.name.casefold(), len(names)) for s in services])
-    group_members = [array("i") for _ in names]
+    group_members = [array("i") for _ in keys]
     for p, g in enumerate(group):
         group_members[g].append(p)
     members: dict[int, set[int]] = {}
+    offered_at: dict[int, set[int]] = {}
     for mall_id, service_id in offerings:
         if service_id in positions:
             members.setdefault(mall_id, set()).add(positions[service_id])
+            offered_at.setdefault(positions[service_id], set()).add(mall_id)
     return Snapshot(
         version=version,
         fingerprint=fingerprint,
@@ -237,4 +259,8 @@ def snapshot_build(
         rank=rank,
         group=group,
         group_members=group_members,
+        offered_at={p: array("i", sorted(m)) for p, m in offered_at.items()},
+        malls={
+            pk: ((name.casefold(), code), regency or "") for pk, code, name, regency in malls
+        },
     )

@@ -13,6 +13,7 @@ queueing and bookings pages by URL name; no domain app imports it.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ QUERY_MAX = 200  # characters; the API refuses longer queries, others are cut
 # search word. Dropped before anything else, and never echoed back (personal data).
 _PERSONAL_NUMBER = re.compile(r"\+?\d(?:[\s.-]?\d){7,}")
 LIMIT_MAX = 50
+# A national hit shows this many of its places (nearest first); the others are on the
+# service's own list of places (service_places, page /cari/<code>/tempat/).
+PLACES_SHOWN = 5
+PLACES_PAGE_MAX = 100
+# `near`: a province ("32") or kabupaten/kota ("32.10") code
+NEAR_PATTERN = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
 # The assistant's page, once it exists: an "ask" step links to it, reversed with the
 # (mall code, service code); until a URL of this name is routed, no "ask" step.
 ASSISTANT_URL_NAME = "assistant"
@@ -66,9 +73,11 @@ class Place:
 class SearchHit:
     """One service found, with its standard in brief.
 
-    In a national search, services of the same name (one standard, served by each
-    regency's own office) are one hit: `service_codes` lists them all, best first, and
-    `places` every mall where one of them is served."""
+    In a national search, the services of one standard (served by each regency's own
+    office, named as that region names it: mpp.search.ranking) are one hit:
+    `service_codes` lists those matching the query, best first; `place_count` counts the
+    malls where they are served and `places` shows the first PLACES_SHOWN of them,
+    nearest to the citizen first (service_places lists them all)."""
 
     service_code: str
     service_codes: tuple[str, ...]
@@ -82,8 +91,9 @@ class SearchHit:
     fee: int
     fee_varies: bool
     place: Place | None  # the mall searched in, or the only mall offering it
-    places: tuple[Place, ...]  # every mall offering it (mall scope: that mall only)
+    places: tuple[Place, ...]  # the first PLACES_SHOWN (mall scope: that mall only)
     next_steps: tuple[NextStep, ...]
+    place_count: int = 0  # malls offering it (mall scope: 1)
 
 
 @dataclass(frozen=True)
@@ -157,70 +167,101 @@ def _steps(o: _Offered, bookable: bool) -> tuple[NextStep, ...]:
     return tuple(steps)
 
 
-def _places(service_ids: list[int], mall_id: int | None) -> dict[int, list[Place]]:
-    """Where each service is served (active offerings), malls in name order."""
+def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
+    """The places of these (service id, mall id) pairs still served (active offerings)."""
+    if not pairs:
+        return {}
     rows = Offering.objects.filter(
-        service_id__in=service_ids, is_active=True, service__is_active=True
+        service_id__in={s for s, _ in pairs},
+        mall_id__in={m for _, m in pairs},
+        is_active=True,
+        service__is_active=True,
     )
-    if mall_id is not None:
-        rows = rows.filter(mall_id=mall_id)
     enabled = BookingPolicy.objects.filter(offering=OuterRef("pk"), is_enabled=True)
-    offered = [
-        (_Offered(*row[:-1]), row[-1])
-        for row in rows.annotate(bookable=Exists(enabled))
-        .order_by("mall__name", "mall__code")
-        .values_list(
-            "pk",
-            "service_id",
-            "service__code",
-            "service__channel_direct",
-            "service__channel_electronic",
-            "service__agency__website",
-            "mall__code",
-            "mall__name",
-            "mall__status",
-            "booth__name",
-            "booth__location",
-            "booth__ticket_prefix",
-            "bookable",
+    found: dict[tuple[int, int], Place] = {}
+    for *row, mall_id, bookable in rows.annotate(bookable=Exists(enabled)).values_list(
+        "pk",
+        "service_id",
+        "service__code",
+        "service__channel_direct",
+        "service__channel_electronic",
+        "service__agency__website",
+        "mall__code",
+        "mall__name",
+        "mall__status",
+        "booth__name",
+        "booth__location",
+        "booth__ticket_prefix",
+        "mall_id",
+        "bookable",
+    ):
+        o = _Offered(*row)
+        if (o.service_id, mall_id) not in pairs:
+            continue
+        found[(o.service_id, mall_id)] = Place(
+            service_code=o.service_code,
+            mall_code=o.mall_code,
+            mall_name=o.mall_name,
+            booth=o.booth,
+            booth_location=o.booth_location,
+            ticket_prefix=o.ticket_prefix,
+            detail_url=_url("service-detail", o.mall_code, o.service_code) or "",
+            next_steps=_steps(o, bookable),
         )
-    ]
-    places: dict[int, list[Place]] = {}
-    for o, bookable in offered:
-        places.setdefault(o.service_id, []).append(
-            Place(
-                service_code=o.service_code,
-                mall_code=o.mall_code,
-                mall_name=o.mall_name,
-                booth=o.booth,
-                booth_location=o.booth_location,
-                ticket_prefix=o.ticket_prefix,
-                detail_url=_url("service-detail", o.mall_code, o.service_code) or "",
-                next_steps=_steps(o, bookable),
-            )
-        )
-    return places
+    return found
 
 
-def _hits(groups, snapshot, mall_id: int | None) -> tuple[SearchHit, ...]:
-    """The hits of the groups: the best service's standard, every member's places."""
+def _nearness(regency: str, near: str) -> int:
+    """0: the kabupaten/kota asked for; 1: its province (or the province asked for); 2."""
+    if not near:
+        return 2
+    if regency == near:
+        return 0
+    return 1 if regency[:2] == near[:2] else 2
+
+
+def _place_order(snapshot, positions, near: str) -> list[tuple[tuple, int, int]]:
+    """(order, mall id, position) of every place where these services are offered (in
+    the index's copy): nearest to `near` first, then by mall name, mall code, service code."""
+    services, malls, offered_at = snapshot.services, snapshot.malls, snapshot.offered_at
+    rows = []
+    for p in positions:
+        code = services[p].code
+        for mall_id in offered_at.get(p, ()):
+            name_key, regency = malls.get(mall_id, (("", ""), ""))
+            rows.append(((_nearness(regency, near), name_key, code), mall_id, p))
+    return rows
+
+
+def _hits(
+    groups, snapshot, mall_id: int | None, near: str = "", shown: int = PLACES_SHOWN
+) -> tuple[SearchHit, ...]:
+    """The hits of the groups: the best service's standard, the first `shown` places
+    of its members (nearest first) and how many places there are."""
     members = [[snapshot.services[p] for p, _ in group] for group in groups]
     services = Service.objects.select_related("agency").in_bulk(
         [group[0].service_id for group in members]
     )
-    places = _places([m.service_id for group in members for m in group], mall_id)
+    chosen: list[tuple[int, list[tuple[int, int]]]] = []  # per hit: (count, [(sid, mall)])
+    for ranked in groups:
+        positions = [p for p, _ in ranked]
+        if mall_id is not None:
+            offered = [(snapshot.services[p].service_id, mall_id) for p in positions]
+            chosen.append((len(offered), offered))
+            continue
+        order = _place_order(snapshot, positions, near)
+        first = heapq.nsmallest(shown, order)
+        chosen.append(
+            (len(order), [(snapshot.services[p].service_id, mall) for _, mall, p in first])
+        )
+    found = _offered({pair for _, pairs in chosen for pair in pairs})
     hits = []
-    for group, ranked in zip(members, groups, strict=True):
+    for group, ranked, (count, pairs) in zip(members, groups, chosen, strict=True):
         service = services.get(group[0].service_id)
         if service is None:
             continue  # deleted since the index was read
-        where = tuple(
-            sorted(
-                (place for m in group for place in places.get(m.service_id, ())),
-                key=lambda place: (place.mall_name, place.mall_code, place.service_code),
-            )
-        )
-        place = where[0] if len(where) == 1 else None
+        where = tuple(found[pair] for pair in pairs if pair in found)
+        place = where[0] if count == 1 and where else None
         hits.append(
             SearchHit(
                 service_code=service.code,
@@ -236,6 +277,7 @@ def _hits(groups, snapshot, mall_id: int | None) -> tuple[SearchHit, ...]:
                 fee_varies=service.fee_varies,
                 place=place,
                 places=where,
+                place_count=count,
                 next_steps=place.next_steps if place else (),
             )
         )
@@ -249,11 +291,20 @@ def clean_query(query: str) -> str:
     return " ".join(text.split())[:QUERY_MAX]
 
 
-def service_search(*, query: str, mall_id: int | None = None, limit: int = 10) -> SearchResult:
+def near_code(value: str | None) -> str:
+    """A `near` value as used: a province or kabupaten/kota code, else "" (none)."""
+    value = (value or "").strip()
+    return value if NEAR_PATTERN.match(value) else ""
+
+
+def service_search(
+    *, query: str, mall_id: int | None = None, limit: int = 10, near: str = ""
+) -> SearchResult:
     """Services matching a query written the way citizens write, best first.
 
     mall_id: only the services offered (active) in that mall; None: every service, the
-    services of one name grouped into one hit (see SearchHit).
+    services of one standard grouped into one hit (see SearchHit), its places nearest to
+    `near` (a province or kabupaten/kota code) first.
     The query is cleaned first (clean_query: NIKs and phone numbers dropped, cut to
     QUERY_MAX characters); an empty one finds nothing.
     """
@@ -268,17 +319,23 @@ def service_search(*, query: str, mall_id: int | None = None, limit: int = 10) -
         normalized=" ".join(terms),
         corrected_query=" ".join(tokens) if corrections else "",
         corrections=tuple(corrections),
-        hits=_hits(groups, snapshot, mall_id) if groups else (),
+        hits=_hits(groups, snapshot, mall_id, near_code(near)) if groups else (),
         mall_id=mall_id,
     )
 
 
-def service_hit(*, code: str, mall_id: int | None = None) -> SearchHit | None:
+def _standard_of(snapshot, position: int) -> list[int]:
+    """The positions of the position's standard, the position first."""
+    others = snapshot.group_members[snapshot.group[position]]
+    return [position] + [p for p in others if p != position]
+
+
+def service_hit(*, code: str, mall_id: int | None = None, near: str = "") -> SearchHit | None:
     """The card of one service by its code, as the search shows it (standard in brief,
     places, next steps), without a query: for the assistant and links to one service.
 
     mall_id: the service as offered in that mall (None when it is not offered there);
-    None: nationally, with every service of its name (see SearchHit), score 0.
+    None: nationally, with every service of its standard (see SearchHit), score 0.
     """
     snapshot, _corrector = index.current()
     position = snapshot.by_code.get(code)
@@ -290,10 +347,46 @@ def service_hit(*, code: str, mall_id: int | None = None) -> SearchHit | None:
             return None
         group = [(position, 0.0)]
     else:
-        others = snapshot.group_members[snapshot.group[position]]
-        group = [(position, 0.0)] + [(p, 0.0) for p in others if p != position]
-    hits = _hits([group], snapshot, mall_id)
+        group = [(p, 0.0) for p in _standard_of(snapshot, position)]
+    hits = _hits([group], snapshot, mall_id, near_code(near))
     return hits[0] if hits else None
+
+
+@dataclass(frozen=True)
+class PlacesPage:
+    """Every mall serving a standard, a page at a time (the national hit's full list)."""
+
+    hit: SearchHit  # the service asked for, its standard in brief
+    total: int
+    offset: int
+    places: tuple[Place, ...]
+
+
+def service_places(
+    *, code: str, near: str = "", offset: int = 0, limit: int = 50
+) -> PlacesPage | None:
+    """Where a service and the other services of its standard are served: every mall,
+    nearest to `near` first, then by mall name; None for an unknown code."""
+    snapshot, _corrector = index.current()
+    position = snapshot.by_code.get(code)
+    if position is None:
+        return None
+    near = near_code(near)
+    limit = max(1, min(int(limit), PLACES_PAGE_MAX))
+    offset = max(0, int(offset))
+    positions = _standard_of(snapshot, position)
+    hits = _hits([[(p, 0.0) for p in positions]], snapshot, None, near, shown=0)
+    if not hits:
+        return None
+    order = sorted(_place_order(snapshot, positions, near))[offset : offset + limit]
+    pairs = [(snapshot.services[p].service_id, mall) for _, mall, p in order]
+    found = _offered(set(pairs))
+    return PlacesPage(
+        hit=hits[0],
+        total=hits[0].place_count,
+        offset=offset,
+        places=tuple(found[pair] for pair in pairs if pair in found),
+    )
 
 
 def _contains(ascending, value: int) -> bool:

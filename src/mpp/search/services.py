@@ -44,7 +44,7 @@ def _state_locked() -> SearchIndexState:
 def _documents_write(service_ids: set[int] | None) -> int:
     """(Re)write the documents of these services (None: all); drop those of services that
     are gone or inactive. Returns how many documents were written."""
-    services = Service.objects.select_related("agency").filter(is_active=True)
+    services = Service.objects.select_related("agency__regency").filter(is_active=True)
     stale = SearchDocument.objects.all()
     if service_ids is not None:
         services = services.filter(pk__in=service_ids)

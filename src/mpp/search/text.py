@@ -30,7 +30,7 @@ SPELLING_FILE = DATA_DIR / "spelling.tsv"
 SYNONYMS_FILE = DATA_DIR / "synonyms.tsv"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 # Bump when the analysis steps change in code (the data files are fingerprinted anyway).
-ANALYSER_VERSION = "2"
+ANALYSER_VERSION = "3"
 SYNONYM_PASSES = 3
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -160,6 +160,36 @@ def analyse_tokens(tokens: list[str]) -> list[str]:
     t = tables()
     stems = [stem(word) for word in _respell(tokens, t.spelling)]
     return [term for term in _synonyms(stems, t.synonyms) if term not in t.stopwords]
+
+
+# Words a region puts around a service's name without changing what the service is
+# ("Pelayanan penerbitan akta kelahiran", "Pembuatan KTP Elektronik", "Pengajuan NIB"),
+# as stems: not part of a standard's key (standard_key).
+PROCEDURAL_STEMS = frozenset(
+    {"pelayanan", "layanan", "layan", "buat", "terbit", "aju", "mohon", "daftar", "urus"}
+)
+REGION_WORDS = frozenset({"kabupaten", "kab", "kota", "provinsi", "prov"})
+
+
+def standard_key(name: str, *, region_words: frozenset[str] = frozenset()) -> str:
+    """Which published standard a service's name names, as a key shared by the regions'
+    copies: "Perpanjangan SIM C" and "Perpanjang SIM C Kabupaten Cianjur" -> "c sim simc
+    panjang"... The name's stems with synonyms replaced by their canonical form only
+    ("KTP-el", "KTP Elektronik" -> "ktp"), without stop words, procedural words
+    (PROCEDURAL_STEMS) and the words of the agency's own region (`region_words`,
+    tokenised), sorted and distinct. Two names with the same key are one standard in a
+    national search (one hit, every region's copy among its places)."""
+    t = tables()
+    stems = [stem(word) for word in _respell(tokenize(name), t.spelling)]
+    sequence = stems
+    for _ in range(SYNONYM_PASSES):
+        replaced, _consumed = _synonyms_pass(sequence, t.synonyms)
+        if replaced == sequence:
+            break
+        sequence = replaced
+    dropped = t.stopwords | PROCEDURAL_STEMS | REGION_WORDS | region_words
+    key = sorted({term for term in sequence if term not in dropped})
+    return " ".join(key) or " ".join(sorted(set(stems)))
 
 
 def analyse(text: str) -> list[str]:

@@ -18,11 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp.catalog.selectors import mall_get
+from mpp.core.models import Region
 from mpp.queueing.views.kiosk import fee_label
-from mpp.search.selectors import QUERY_MAX, clean_query, service_search
+from mpp.search.selectors import (
+    QUERY_MAX,
+    clean_query,
+    near_code,
+    service_places,
+    service_search,
+)
 from mpp.search.throttle import search_throttle
 
 LIMIT = 10
+PLACES_PER_PAGE = 50
 REQUIREMENTS_SHOWN = 4
 STEP_LABELS = {
     "ticket": gettext_lazy("Take a queue number"),
@@ -32,7 +40,17 @@ STEP_LABELS = {
 }
 
 
-def _card(hit) -> dict:
+def _provinces() -> list[tuple[str, str]]:
+    """(code, name) of the provinces, for "near me" on the national page."""
+    return list(Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name"))
+
+
+def _places_url(code: str, near: str) -> str:
+    url = reverse("search-places", args=[code])
+    return f"{url}?{urlencode({'near': near})}" if near else url
+
+
+def _card(hit, near: str = "") -> dict:
     """What the template shows of one hit."""
     requirements = list(hit.requirements)
     return {
@@ -45,6 +63,8 @@ def _card(hit) -> dict:
             for s in hit.next_steps
         ],
         "detail_url": hit.place.detail_url if hit.place else "",
+        "more_places": max(0, hit.place_count - len(hit.places)),
+        "places_url": _places_url(hit.service_code, near),
     }
 
 
@@ -56,11 +76,13 @@ def search_page(request, mall: str | None = None):
         if mall_obj is None:
             raise Http404(_("No mall with this code."))
     raw = request.GET.get("q", "")
+    near = "" if mall_obj else near_code(request.GET.get("near"))
     query = " ".join(raw.split())
     cleaned = clean_query(raw)
     if cleaned != query[:QUERY_MAX] and len(query) <= QUERY_MAX:
         # a NIK or a phone number was typed: take it out of the address at once
-        return redirect(f"{request.path}?{urlencode({'q': cleaned})}")
+        kept = {"q": cleaned} | ({"near": near} if near else {})
+        return redirect(f"{request.path}?{urlencode(kept)}")
     context = {
         "mall": mall_obj,
         "query": query[:QUERY_MAX],
@@ -70,6 +92,8 @@ def search_page(request, mall: str | None = None):
         "result": None,
         "cards": [],
         "too_long": len(query) > QUERY_MAX,
+        "near": near,
+        "provinces": [] if mall_obj else _provinces(),
     }
     if query:
         limited = search_throttle(request)
@@ -79,11 +103,60 @@ def search_page(request, mall: str | None = None):
             response["Retry-After"] = str(limited.retry_after)
             return response
         result = service_search(
-            query=query[:QUERY_MAX], mall_id=mall_obj.pk if mall_obj else None, limit=LIMIT
+            query=query[:QUERY_MAX],
+            mall_id=mall_obj.pk if mall_obj else None,
+            limit=LIMIT,
+            near=near,
         )
         context["result"] = result
-        context["cards"] = [_card(hit) for hit in result.hits]
+        context["cards"] = [_card(hit, near) for hit in result.hits]
         if result.corrected_query:
-            query_string = urlencode({"q": result.corrected_query})
+            query_string = urlencode(
+                {"q": result.corrected_query} | ({"near": near} if near else {})
+            )
             context["corrected_url"] = f"{context['action']}?{query_string}"
     return render(request, "search/search.html", context)
+
+
+def places_page(request, service: str):
+    """Every mall where a service (or another of its standard) is offered, nearest to the
+    citizen's province or kabupaten/kota first: the full list behind a national hit."""
+    near = near_code(request.GET.get("near"))
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    limited = search_throttle(request)
+    if not limited.allowed:
+        response = render(
+            request,
+            "search/places.html",
+            {"retry_after": limited.retry_after, "page": None},
+            status=429,
+        )
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    offset = (page_number - 1) * PLACES_PER_PAGE
+    page = service_places(code=service, near=near, offset=offset, limit=PLACES_PER_PAGE)
+    if page is None:
+        raise Http404(_("No service with this code."))
+    base = reverse("search-places", args=[service])
+
+    def link(number: int) -> str:
+        return f"{base}?{urlencode({'near': near, 'page': number} if near else {'page': number})}"
+
+    return render(
+        request,
+        "search/places.html",
+        {
+            "page": page,
+            "card": _card(page.hit, near),
+            "near": near,
+            "provinces": _provinces(),
+            "first": offset + 1,
+            "last": offset + len(page.places),
+            "previous_url": link(page_number - 1) if page_number > 1 else "",
+            "next_url": link(page_number + 1) if offset + PLACES_PER_PAGE < page.total else "",
+            "action": base,
+        },
+    )

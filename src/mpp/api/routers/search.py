@@ -14,12 +14,21 @@ from ninja import Field, Query, Router, Schema
 
 from mpp.api.lookups import mall_or_404
 from mpp.api.schemas import ErrorOut, ValidationErrorOut
-from mpp.core.errors import Invalid
+from mpp.core.errors import Invalid, NotFound
 from mpp.core.ratelimit import RateLimited
-from mpp.search.selectors import LIMIT_MAX, QUERY_MAX, SearchHit, service_search
+from mpp.search.selectors import (
+    LIMIT_MAX,
+    PLACES_PAGE_MAX,
+    PLACES_SHOWN,
+    QUERY_MAX,
+    SearchHit,
+    service_places,
+    service_search,
+)
 from mpp.search.throttle import search_throttle
 
 router = Router(tags=["search"])
+PLACES_PATH = "/api/v1/services/"  # + code + "/places": listServicePlaces
 
 
 class CorrectionOut(Schema):
@@ -66,11 +75,20 @@ class SearchHitOut(Schema):
     time: str = Field(..., description="Completion time as published.")
     requirements: list[str]
     next_steps: list[NextStepOut]
+    place_count: int = Field(
+        ...,
+        description="How many malls offer the service (in a national search: any service "
+        "of its standard). 1 in a mall search.",
+    )
     places: list[PlaceOut] = Field(
         ...,
-        description="Every mall offering the service. In a national search, services of the "
-        "same name (one standard, each regency's own office) are one result, served at "
-        "all their places.",
+        description=f"Where the service is offered: at most {PLACES_SHOWN}, nearest to "
+        "`near` first, then by mall name; all of them at `places_url`. In a national "
+        "search, the services of one standard (each regency's own office, named as that "
+        "region names it) are one result.",
+    )
+    places_url: str = Field(
+        ..., description="Every place of the service (listServicePlaces), paged."
     )
 
 
@@ -101,19 +119,31 @@ def _hit_out(hit: SearchHit) -> dict:
         "time": hit.completion_time,
         "requirements": list(hit.requirements),
         "next_steps": _steps(hit.next_steps),
-        "places": [
-            {
-                "service": p.service_code,
-                "mall": p.mall_code,
-                "mall_name": p.mall_name,
-                "booth": p.booth,
-                "ticket_prefix": p.ticket_prefix,
-                "url": p.detail_url,
-                "next_steps": _steps(p.next_steps),
-            }
-            for p in hit.places
-        ],
+        "place_count": hit.place_count,
+        "places": [_place_out(p) for p in hit.places],
+        "places_url": f"{PLACES_PATH}{hit.service_code}/places",
     }
+
+
+def _place_out(place) -> dict:
+    return {
+        "service": place.service_code,
+        "mall": place.mall_code,
+        "mall_name": place.mall_name,
+        "booth": place.booth,
+        "ticket_prefix": place.ticket_prefix,
+        "url": place.detail_url,
+        "next_steps": _steps(place.next_steps),
+    }
+
+
+NEAR = Query(
+    None,
+    pattern=r"^[0-9]{2}(\.[0-9]{2})?$",
+    description="The citizen's province (`32`) or kabupaten/kota (`32.10`), Kemendagri "
+    "code: places there come first.",
+    examples=["32.10"],
+)
 
 
 @router.get(
@@ -131,6 +161,7 @@ def search_services(
     ),
     mall: str | None = Query(None, max_length=60, description="Mall code; none: every mall."),
     limit: int = Query(10, ge=1, le=LIMIT_MAX),
+    near: str | None = NEAR,
 ):
     """Services matching a query, best first, with where they are served, their standard
     in brief and the next steps (take a ticket, book online, apply online).
@@ -145,7 +176,9 @@ def search_services(
     limited = search_throttle(request)
     if not limited.allowed:
         raise RateLimited(limited.retry_after)
-    result = service_search(query=text, mall_id=found.pk if found else None, limit=limit)
+    result = service_search(
+        query=text, mall_id=found.pk if found else None, limit=limit, near=near or ""
+    )
     return {
         "query": result.query,
         "normalized": result.normalized,
@@ -153,4 +186,46 @@ def search_services(
             {"original": c.original, "corrected": c.corrected} for c in result.corrections
         ],
         "results": [_hit_out(hit) for hit in result.hits],
+    }
+
+
+class PlacesOut(Schema):
+    service: str = Field(..., description="The service asked for.")
+    name: str
+    agency: str
+    total: int = Field(..., description="Places in all (every service of the standard).")
+    offset: int
+    places: list[PlaceOut]
+
+
+@router.get(
+    "/services/{service}/places",
+    response={200: PlacesOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    operation_id="listServicePlaces",
+)
+def list_service_places(
+    request,
+    service: str,
+    near: str | None = NEAR,
+    offset: int = Query(0, ge=0, le=100_000),
+    limit: int = Query(50, ge=1, le=PLACES_PAGE_MAX),
+):
+    """Every mall where a service, or another service of its standard (each regency's
+    own office), is offered: nearest to `near` first, then by mall name, a page at a time.
+
+    404 service_not_found; 429 rate_limited (per client IP, the search's limit).
+    """
+    limited = search_throttle(request)
+    if not limited.allowed:
+        raise RateLimited(limited.retry_after)
+    page = service_places(code=service, near=near or "", offset=offset, limit=limit)
+    if page is None:
+        raise NotFound(_("No service with this code."), code="service_not_found")
+    return {
+        "service": page.hit.service_code,
+        "name": page.hit.name,
+        "agency": page.hit.agency,
+        "total": page.total,
+        "offset": page.offset,
+        "places": [_place_out(p) for p in page.places],
     }
