@@ -167,6 +167,10 @@ def grow_catalogue(target: int) -> dict:
             ),
             batch_size=2000,
         )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum would make
+        cursor.execute("ANALYZE")
     counts = {m.__name__.lower(): m.objects.count() for m in (Service, Agency, Offering)}
     return counts | {"mall": Mall.objects.filter(offerings__isnull=False).distinct().count()}
 

@@ -13,7 +13,6 @@ queueing and bookings pages by URL name; no domain app imports it.
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -76,8 +75,8 @@ class SearchHit:
     In a national search, the services of one standard (served by each regency's own
     office, named as that region names it: mpp.search.ranking) are one hit:
     `service_codes` lists those matching the query, best first; `place_count` counts the
-    malls where they are served and `places` shows the first PLACES_SHOWN of them,
-    nearest to the citizen first (service_places lists them all)."""
+    places where any service of the standard is served and `places` shows the first
+    PLACES_SHOWN of them, nearest to the citizen first (service_places lists them all)."""
 
     service_code: str
     service_codes: tuple[str, ...]
@@ -179,21 +178,25 @@ def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
     )
     enabled = BookingPolicy.objects.filter(offering=OuterRef("pk"), is_enabled=True)
     found: dict[tuple[int, int], Place] = {}
-    for *row, mall_id, bookable in rows.annotate(bookable=Exists(enabled)).values_list(
-        "pk",
-        "service_id",
-        "service__code",
-        "service__channel_direct",
-        "service__channel_electronic",
-        "service__agency__website",
-        "mall__code",
-        "mall__name",
-        "mall__status",
-        "booth__name",
-        "booth__location",
-        "booth__ticket_prefix",
-        "mall_id",
-        "bookable",
+    for *row, mall_id, bookable in (
+        rows.annotate(bookable=Exists(enabled))
+        .order_by()
+        .values_list(
+            "pk",
+            "service_id",
+            "service__code",
+            "service__channel_direct",
+            "service__channel_electronic",
+            "service__agency__website",
+            "mall__code",
+            "mall__name",
+            "mall__status",
+            "booth__name",
+            "booth__location",
+            "booth__ticket_prefix",
+            "mall_id",
+            "bookable",
+        )
     ):
         o = _Offered(*row)
         if (o.service_id, mall_id) not in pairs:
@@ -220,17 +223,18 @@ def _nearness(regency: str, near: str) -> int:
     return 1 if regency[:2] == near[:2] else 2
 
 
-def _place_order(snapshot, positions, near: str) -> list[tuple[tuple, int, int]]:
-    """(order, mall id, position) of every place where these services are offered (in
-    the index's copy): nearest to `near` first, then by mall name, mall code, service code."""
-    services, malls, offered_at = snapshot.services, snapshot.malls, snapshot.offered_at
-    rows = []
-    for p in positions:
-        code = services[p].code
-        for mall_id in offered_at.get(p, ()):
-            name_key, regency = malls.get(mall_id, (("", ""), ""))
-            rows.append(((_nearness(regency, near), name_key, code), mall_id, p))
-    return rows
+def _places_near(snapshot, standard: int, near: str, count: int | None) -> list[tuple]:
+    """The first `count` (None: all) places of a standard, as (service id, mall id):
+    those in the kabupaten/kota `near`, then its province, then the others, each by mall
+    name (see Snapshot.standard_places)."""
+    places = snapshot.standard_places(standard)
+    if near:
+        classes: tuple[list, list, list] = ([], [], [])
+        for place in places:
+            classes[_nearness(place[4], near)].append(place)
+        places = classes[0] + classes[1] + classes[2]
+    chosen = places if count is None else places[:count]
+    return [(snapshot.services[p].service_id, mall_id) for _, _, mall_id, p, _ in chosen]
 
 
 def _hits(
@@ -244,16 +248,13 @@ def _hits(
     )
     chosen: list[tuple[int, list[tuple[int, int]]]] = []  # per hit: (count, [(sid, mall)])
     for ranked in groups:
-        positions = [p for p, _ in ranked]
         if mall_id is not None:
-            offered = [(snapshot.services[p].service_id, mall_id) for p in positions]
+            offered = [(snapshot.services[p].service_id, mall_id) for p, _ in ranked]
             chosen.append((len(offered), offered))
             continue
-        order = _place_order(snapshot, positions, near)
-        first = heapq.nsmallest(shown, order)
-        chosen.append(
-            (len(order), [(snapshot.services[p].service_id, mall) for _, mall, p in first])
-        )
+        standard = snapshot.group[ranked[0][0]]
+        count = len(snapshot.standard_places(standard))
+        chosen.append((count, _places_near(snapshot, standard, near, shown) if shown else []))
     found = _offered({pair for _, pairs in chosen for pair in pairs})
     hits = []
     for group, ranked, (count, pairs) in zip(members, groups, chosen, strict=True):
@@ -374,12 +375,11 @@ def service_places(
     near = near_code(near)
     limit = max(1, min(int(limit), PLACES_PAGE_MAX))
     offset = max(0, int(offset))
-    positions = _standard_of(snapshot, position)
-    hits = _hits([[(p, 0.0) for p in positions]], snapshot, None, near, shown=0)
+    hits = _hits([[(p, 0.0) for p in _standard_of(snapshot, position)]], snapshot, None, shown=0)
     if not hits:
         return None
-    order = sorted(_place_order(snapshot, positions, near))[offset : offset + limit]
-    pairs = [(snapshot.services[p].service_id, mall) for _, mall, p in order]
+    standard = snapshot.group[position]
+    pairs = _places_near(snapshot, standard, near, None)[offset : offset + limit]
     found = _offered(set(pairs))
     return PlacesPage(
         hit=hits[0],

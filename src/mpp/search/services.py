@@ -119,3 +119,15 @@ def search_mark_changed(*, service_id: int | None = None, agency_id: int | None 
     """Note a catalogue change for the index (both None: everything). Called by signals,
     inside the transaction of the change."""
     SearchPending.objects.create(service_id=service_id, agency_id=agency_id)
+
+
+def search_index_refresh_if_due() -> bool:
+    """search_index_refresh when there is something to do, checked with plain reads
+    first (an idle `mpp worker` runs this every few seconds and must not take SQLite's
+    write lock each time). Returns whether anything was done."""
+    stamp = (
+        SearchIndexState.objects.filter(pk=STATE_ID).values_list("fingerprint", flat=True).first()
+    )
+    if stamp == fingerprint() and not SearchPending.objects.exists():
+        return False
+    return search_index_refresh()

@@ -16,11 +16,15 @@ def display_host(host: str) -> str:
 
 def serve(*, host: str, port: int, workers: int = 1) -> None:
     """Run uvicorn on mpp.asgi:application until interrupted."""
+    import os
+
     import uvicorn
 
     # WhiteNoise warns at start-up when STATIC_ROOT is missing (nothing collected yet).
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
+    # Each worker loads the search index at start-up, not in a citizen's first search.
+    os.environ["MPP_WARM_SEARCH"] = "1"
     uvicorn.run("mpp.asgi:application", host=host, port=port, workers=workers, log_level="warning")
 
 
