@@ -59,7 +59,14 @@ def many_malls(demo, depok):
 def test_regions_copies_worded_differently_are_one_standard():
     assert standard_key("Penerbitan KTP-el baru") == standard_key("Pembuatan KTP Elektronik baru")
     assert standard_key("Perpanjangan SIM C") == standard_key(
-        "Perpanjang SIM C Kabupaten Cianjur", region_words=frozenset({"kabupaten", "cianjur"})
+        "Perpanjang SIM C Kabupaten Cianjur", region_name="Kabupaten Cianjur"
+    )
+    assert standard_key("Penerbitan SKCK baru") == standard_key(
+        "Penerbitan SKCK baru Temanggung", region_name="Kabupaten Temanggung"
+    )
+    # only the region's whole name is taken out: Kota Padang Panjang's "Perpanjang SIM C"
+    assert standard_key("Perpanjang SIM C", region_name="Kota Padang Panjang") == (
+        standard_key("Perpanjangan SIM C")
     )
     assert standard_key("Pendaftaran NIB") == standard_key("Pengajuan NIB")
     # what the service is stays in the key

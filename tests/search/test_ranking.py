@@ -40,8 +40,7 @@ def _reference_scores(documents, terms) -> dict[str, float]:
     standards = {fields[STANDARD][0] for *_, fields, _ in documents}
     n = len(standards)
     average = {
-        f.name: sum(len(d[3].get(f.name, [])) for d in documents) / len(documents)
-        for f in FIELDS
+        f.name: sum(len(d[3].get(f.name, [])) for d in documents) / len(documents) for f in FIELDS
     }
     about_pairs, holding_pairs = set(), set()
     for *_, fields, _ in documents:

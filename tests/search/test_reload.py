@@ -27,9 +27,7 @@ def _codes(query, mall):
     return [h.service_code for h in service_search(query=query, mall_id=mall.pk).hits]
 
 
-def test_a_large_catalogue_answers_from_its_copy_while_the_new_one_loads(
-    demo_committed, settings
-):
+def test_a_large_catalogue_answers_from_its_copy_while_the_new_one_loads(demo_committed, settings):
     settings.MPP_SEARCH_INLINE_MAX = 0  # every catalogue counts as large
     mall = demo_committed
     assert KTP not in _codes("zebracross", mall)  # no copy yet: loaded at once

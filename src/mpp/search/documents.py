@@ -76,6 +76,5 @@ def document_build(service: Service) -> tuple[dict[str, list[str]], list[str]]:
         words.update(tokens)
         terms[name] = analyse_tokens(tokens)
     region = service.agency.regency
-    region_words = frozenset(tokenize(region.name)) if region is not None else frozenset()
-    terms[STANDARD] = [standard_key(service.name, region_words=region_words)]
+    terms[STANDARD] = [standard_key(service.name, region_name=region.name if region else "")]
     return terms, sorted(words)

@@ -30,7 +30,7 @@ SPELLING_FILE = DATA_DIR / "spelling.tsv"
 SYNONYMS_FILE = DATA_DIR / "synonyms.tsv"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 # Bump when the analysis steps change in code (the data files are fingerprinted anyway).
-ANALYSER_VERSION = "3"
+ANALYSER_VERSION = "4"
 SYNONYM_PASSES = 3
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -171,23 +171,46 @@ PROCEDURAL_STEMS = frozenset(
 REGION_WORDS = frozenset({"kabupaten", "kab", "kota", "provinsi", "prov"})
 
 
-def standard_key(name: str, *, region_words: frozenset[str] = frozenset()) -> str:
+def _without_region(tokens: list[str], region_name: str) -> list[str]:
+    """The tokens without the region's name ("Cianjur", "Kabupaten Cianjur", "Kota
+    Padang Panjang"), only where the whole name occurs: "Perpanjang SIM C" of Kota Padang
+    Panjang keeps its "perpanjang"."""
+    region = tokenize(region_name)
+    while region and region[0] in REGION_WORDS:
+        region = region[1:]
+    if not region:
+        return tokens
+    kept: list[str] = []
+    i, k = 0, len(region)
+    while i < len(tokens):
+        if tokens[i : i + k] == region:
+            if kept and kept[-1] in REGION_WORDS:
+                kept.pop()
+            i += k
+            continue
+        kept.append(tokens[i])
+        i += 1
+    return kept
+
+
+def standard_key(name: str, *, region_name: str = "") -> str:
     """Which published standard a service's name names, as a key shared by the regions'
-    copies: "Perpanjangan SIM C" and "Perpanjang SIM C Kabupaten Cianjur" -> "c sim simc
-    panjang"... The name's stems with synonyms replaced by their canonical form only
-    ("KTP-el", "KTP Elektronik" -> "ktp"), without stop words, procedural words
-    (PROCEDURAL_STEMS) and the words of the agency's own region (`region_words`,
-    tokenised), sorted and distinct. Two names with the same key are one standard in a
-    national search (one hit, every region's copy among its places)."""
+    copies: "Perpanjangan SIM C" and "Perpanjang SIM C Kabupaten Cianjur" -> "panjang sim
+    simc". The name without the agency's own region's name (`region_name`), stemmed, with
+    synonyms replaced by their canonical form only ("KTP-el", "KTP Elektronik" -> "ktp"),
+    without stop words and procedural words (PROCEDURAL_STEMS), distinct and sorted. Two
+    names with the same key are one standard in a national search (one hit, every
+    region's copy among its places)."""
     t = tables()
-    stems = [stem(word) for word in _respell(tokenize(name), t.spelling)]
+    tokens = _without_region(tokenize(name), region_name)
+    stems = [stem(word) for word in _respell(tokens, t.spelling)]
     sequence = stems
     for _ in range(SYNONYM_PASSES):
         replaced, _consumed = _synonyms_pass(sequence, t.synonyms)
         if replaced == sequence:
             break
         sequence = replaced
-    dropped = t.stopwords | PROCEDURAL_STEMS | REGION_WORDS | region_words
+    dropped = t.stopwords | PROCEDURAL_STEMS
     key = sorted({term for term in sequence if term not in dropped})
     return " ".join(key) or " ".join(sorted(set(stems)))
 
