@@ -191,6 +191,19 @@ MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
 # shared secret the inbound gateway sends (Authorization: Bearer or X-Webhook-Token).
 # Empty: the webhook refuses every message (403 webhook_disabled).
 MPP_ASSISTANT_WEBHOOK_TOKEN = os.environ.get("MPP_ASSISTANT_WEBHOOK_TOKEN", "")
+# Meta's WhatsApp Cloud API webhook (/api/v1/assistant/whatsapp-cloud): the app secret
+# that signs every POST (X-Hub-Signature-256) and the verify token typed in the App
+# Dashboard (GET hub.verify_token). Empty: that webhook refuses (403 webhook_disabled).
+MPP_WHATSAPP_APP_SECRET = os.environ.get("MPP_WHATSAPP_APP_SECRET", "")
+MPP_WHATSAPP_VERIFY_TOKEN = os.environ.get("MPP_WHATSAPP_VERIFY_TOKEN", "")
+# Outbound WhatsApp straight through the Cloud API (mpp.notifications.channels): the
+# business phone number's id and a system user's access token. Both set: WhatsApp
+# messages go there instead of MPP_SMS_GATEWAY_URL.
+MPP_WHATSAPP_CLOUD_URL = os.environ.get(
+    "MPP_WHATSAPP_CLOUD_URL", "https://graph.facebook.com/v21.0"
+)
+MPP_WHATSAPP_CLOUD_PHONE_ID = os.environ.get("MPP_WHATSAPP_CLOUD_PHONE_ID", "")
+MPP_WHATSAPP_CLOUD_TOKEN = os.environ.get("MPP_WHATSAPP_CLOUD_TOKEN", "")
 # E-mail: SMTP as configured by MPP_EMAIL_*; in DEBUG without MPP_EMAIL_HOST, printed
 # to the console instead.
 EMAIL_HOST = os.environ.get("MPP_EMAIL_HOST", "localhost")

@@ -55,6 +55,7 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/services/{service}/places": {"get"},
         "/api/v1/assistant/messages": {"post"},
         "/api/v1/assistant/webhook/{channel}": {"post"},
+        "/api/v1/assistant/whatsapp-cloud": {"get", "post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -4,6 +4,8 @@ Each step is a citizen's message and what the assistant must do:
   "? a b c"   ask ONE question whose choices are exactly these services, in this order
   "= code"    answer with this service
   "=~ prefix" answer with a service whose code starts so
+  "+ a b"     answer a follow-up about the service answered last, on these aspects
+              (intents.ASPECTS: fee, requirements, time, where, steps, hours)
   a kind      welcome, help, menu, not_found, thanks
 After every step the state must be JSON and no question may follow a question.
 """
@@ -30,6 +32,8 @@ NIKAH = (
     "pa-pendaftaran-perkara"
 )
 TANAH = "? bpn-pengecekan-sertipikat bpn-peralihan-hak bpn-roya bpn-skpt"
+KTP_LOST = ("ktp hilang", "= dukcapil-ktp-el-hilang-rusak")
+SIM_C = ("perpanjang sim motor", "= polres-sim-c-perpanjangan")
 
 DIALOGUES = {
     # KTP-el: new / lost or damaged / change of data
@@ -145,12 +149,83 @@ DIALOGUES = {
         ("2", "= dukcapil-ktp-el-hilang-rusak"),
         ("1", "= dukcapil-ktp-el-baru"),
     ],
+    # topic memory: follow-ups about the service answered, Indonesian and chat spellings
+    "follow-fee": [
+        KTP_LOST,
+        ("berapa biayanya?", "+ fee"),
+        ("biayanya berapa", "+ fee"),
+        ("brp biayany", "+ fee"),
+        ("gratis ga?", "+ fee"),
+    ],
+    "follow-requirements": [
+        KTP_LOST,
+        ("syaratnya apa?", "+ requirements"),
+        ("bawa apa saja", "+ requirements"),
+        ("syarat2 nya apa kak", "+ requirements"),
+    ],
+    "follow-time": [
+        SIM_C,
+        ("berapa lama?", "+ time"),
+        ("jadi berapa hari", "+ time"),
+        ("sabaraha lami?", "+ time"),  # Sundanese
+    ],
+    "follow-where": [
+        KTP_LOST,
+        ("di mana?", "+ where"),
+        ("loketnya dimana", "+ where"),
+        ("dmn min", "+ where"),
+    ],
+    "follow-steps": [
+        SIM_C,
+        ("bisa online?", "+ steps"),
+        ("bisa booking?", "+ steps"),
+        ("gmn caranya", "+ steps"),
+    ],
+    "follow-hours": [
+        KTP_LOST,
+        ("jam buka?", "+ hours"),
+        ("buka hari sabtu?", "+ hours"),
+    ],
+    "follow-two-aspects": [SIM_C, ("biaya dan syaratnya?", "+ fee requirements")],
+    "follow-repeats-the-service": [KTP_LOST, ("biaya ktp hilang", "+ fee")],
+    # ... and in English
+    "follow-english": [
+        KTP_LOST,
+        ("how much does it cost?", "+ fee"),
+        ("what do I need to bring", "+ requirements"),
+        ("how long does it take?", "+ time"),
+        ("where is it?", "+ where"),
+        ("can I book online?", "+ steps"),
+        ("what time do you open?", "+ hours"),
+    ],
+    # a follow-up naming another need is searched as before
+    "new-need-sim": [KTP_LOST, ("kalau sim?", SIM4)],
+    "new-need-passport": [KTP_LOST, ("perpanjang paspor", "= imigrasi-paspor-penggantian")],
+    "new-need-with-an-aspect": [KTP_LOST, ("kalau sim berapa?", SIM4)],
+    "new-need-same-family": [KTP_LOST, ("biaya ktp baru", "= dukcapil-ktp-el-baru")],
+    "follow-up-then-new-need": [
+        SIM_C,
+        ("berapa biayanya", "+ fee"),
+        ("perpanjang skck", "= polres-skck-perpanjangan"),
+        ("syaratnya?", "+ requirements"),  # now about the SKCK
+    ],
+    "follow-up-closes-the-list": [
+        ("bikin ktp", KTP),
+        ("2", "= dukcapil-ktp-el-hilang-rusak"),
+        ("biayanya?", "+ fee"),
+        ("1", "help"),  # the alternatives are no longer shown: no list to pick from
+    ],
+    "aspect-without-a-topic": [("berapa biayanya?", "not_found")],
 }
 
 
-def check(step: int, message: str, answer, expected: str) -> None:
+def check(step: int, message: str, answer, expected: str, topic: str = "") -> None:
     where = f"step {step} ({message!r}): {answer.kind} {answer.lines}"
-    if expected.startswith("?"):
+    if expected.startswith("+"):
+        assert answer.kind == Kind.FOLLOW_UP, where
+        assert answer.aspects == tuple(expected[1:].split()), where
+        assert answer.topic == topic and answer.service is None, where
+    elif expected.startswith("?"):
         assert answer.kind == Kind.QUESTION, where
         assert [c.service for c in answer.choices] == expected[1:].split(), where
         assert [c.number for c in answer.choices] == list(range(1, len(answer.choices) + 1))
@@ -174,11 +249,16 @@ def test_the_table_is_big_enough():
 def test_dialogue(name, demo):
     state = None
     previous = None
+    topic = None  # the service answered last: (code, name)
     for step, (message, expected) in enumerate(DIALOGUES[name], 1):
         state, answer = reply(state, message, mall_id=demo.pk)
-        check(step, message, answer, expected)
+        check(step, message, answer, expected, topic[0] if topic else "")
         assert json.loads(json.dumps(state)) == state  # storable as JSON
         assert not (previous == Kind.QUESTION and answer.kind == Kind.QUESTION)
         if answer.kind == Kind.SERVICE:
             assert any(s.kind == "ticket" for s in answer.service.steps)  # the next step
+            topic = (answer.service.code, answer.service.name)
+        if answer.kind == Kind.FOLLOW_UP:
+            assert topic[1] in answer.lines[0]  # names the service
+            assert state["stage"] == "answered" and state["service"] == topic[0]
         previous = answer.kind

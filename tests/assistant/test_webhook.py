@@ -220,3 +220,44 @@ def test_cleanup_drops_silent_conversations_and_old_receipts(demo, gateway):
     assert assistant_cleanup() == (1, 0)
     assert assistant_cleanup(now=timezone.now() + dt.timedelta(days=8)) == (1, 2)
     assert not Conversation.objects.exists() and not InboundReceipt.objects.exists()
+
+
+# The reply's language follows the message (mpp.assistant.language) -------------------
+
+
+def test_an_english_message_gets_an_english_reply(demo, gateway):
+    url = f"{WA}?mall={demo.code}"
+    inbound("I want to make a KTP", "wamid-lang-1", url=url)
+    inbound("2", "wamid-lang-2", url=url)  # tells no language: the conversation's is kept
+    inbound("how much does it cost?", "wamid-lang-3", url=url)
+    deliver()
+    question, answer, fee = (r["message"] for r in gateway.requests)
+    assert question.startswith("KTP new, lost/damaged or change of data?")
+    assert "Reply with the number, or in your own words." in question
+    assert answer.startswith("This is the service you need:\n*Penggantian KTP-el hilang")
+    assert "Take a queue number: https://mpp.example.id/" in answer
+    assert fee == "Fee for Penggantian KTP-el hilang atau rusak: Free."
+    assert Message.objects.filter(context__language="en").count() == 3
+    assert Conversation.objects.get().state["lang"] == "en"
+
+
+def test_an_indonesian_message_stays_indonesian(demo, gateway):
+    url = f"{WA}?mall={demo.code}"
+    inbound("ktp hilang", "wamid-lang-10", url=url)
+    inbound("2", "wamid-lang-11", url=url, sender="+6285700003333")  # nothing to tell
+    deliver()
+    lost, number = (r["message"] for r in gateway.requests)
+    assert lost.startswith("Ini layanan yang Anda perlukan:\n*Penggantian KTP-el hilang")
+    assert "English" not in lost and "This is the service" not in lost
+    assert number.startswith("Saat ini tidak ada daftar untuk dipilih.")  # the default
+    assert Message.objects.filter(context__language="id").count() == 2
+
+
+def test_the_language_can_change_within_a_conversation(demo, gateway):
+    url = f"{WA}?mall={demo.code}"
+    inbound("I lost my KTP", "wamid-lang-20", url=url)
+    inbound("yang kedua", "wamid-lang-21", url=url)  # Indonesian now
+    deliver()
+    question, answer = (r["message"] for r in gateway.requests)
+    assert question.startswith("KTP new, lost/damaged or change of data?")
+    assert answer.startswith("Ini layanan yang Anda perlukan:")

@@ -35,6 +35,7 @@ class Kind:
     MENU = "menu"
     QUESTION = "question"
     SERVICE = "service"
+    FOLLOW_UP = "follow_up"  # one aspect of the service answered before (fee, where, ...)
     NOT_FOUND = "not_found"
 
 
@@ -85,6 +86,7 @@ class ServiceCard:
     more_requirements: int
     steps: tuple[Step, ...]
     places: tuple[PlaceCard, ...] = ()
+    more_places: int = 0  # malls offering it beyond those in `places` (national answers)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class Answer:
     service: ServiceCard | None = None
     choices_intro: str = ""  # the sentence before the choices ("Not this one?")
     corrected: str = ""  # the query as corrected for typos: shown on the web page only
+    links: tuple[Step, ...] = ()  # a follow-up's links (book online, the mall's page, ...)
+    topic: str = ""  # a follow-up: the code of the service it is about
+    aspects: tuple[str, ...] = ()  # a follow-up: what it answers (intents.ASPECTS)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -119,6 +124,7 @@ def service_card(hit: SearchHit) -> ServiceCard:
             PlaceCard(mall=p.mall_code, mall_name=p.mall_name, booth=p.booth, url=p.detail_url)
             for p in hit.places[:PLACES_SHOWN]
         )
+    more_places = max(0, place_count(hit) - len(places)) if place is None else 0
     return ServiceCard(
         code=hit.service_code,
         name=hit.name,
@@ -134,13 +140,19 @@ def service_card(hit: SearchHit) -> ServiceCard:
         more_requirements=max(0, len(requirements) - REQUIREMENTS_SHOWN),
         steps=tuple(steps),
         places=places,
+        more_places=more_places,
     )
+
+
+def place_count(hit: SearchHit) -> int:
+    """How many malls offer the hit's service (a national hit lists only a few `places`)."""
+    return max(hit.place_count, len(hit.places))
 
 
 def choice_label(hit: SearchHit, *, with_agency: bool) -> str:
     """A service as a choice: its name, after its agency when the choices' agencies differ
     (not for a service of one name served by several regencies' offices)."""
-    if with_agency and len(hit.places) <= 1:
+    if with_agency and place_count(hit) <= 1:
         return _("%(agency)s: %(service)s") % {
             "agency": hit.agency_short or hit.agency,
             "service": hit.name,

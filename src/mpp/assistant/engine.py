@@ -6,11 +6,13 @@ Conversation row keyed by a digest of the sender) and in the stateless API (stat
 round-tripped by the client). No request, no HTTP, no storage here.
 
 The flow: a message is searched (mpp.search); when it is clear the answer is the
-service with its standard in brief and the next step; when a few services are close
-(an ambiguity family such as KTP baru / hilang-rusak / ubah data, or hits of nearly the
-same score) the engine asks ONE short question with numbered choices. The answer to
-it (a number, a word, or free text searched again) always ends at a service: never
-two clarifying questions in a row. Commands: halo, menu, bantuan, mulai lagi.
+service with its standard in brief and the next step; a follow-up about that service
+("berapa biayanya?", "loketnya dimana?", "how long?") is answered from it (intents.py,
+followups.py), while a message naming another need is searched afresh; when a few
+services are close (an ambiguity family such as KTP baru / hilang-rusak / ubah data, or
+hits of nearly the same score) the engine asks ONE short question with numbered
+choices. The answer to it (a number, a word, or free text searched again) always ends
+at a service: never two clarifying questions in a row. Commands: halo, menu, bantuan, mulai lagi.
 
 The state holds service codes and family keys only, never the citizen's words:
 {"v": 1, "stage": "start" | "clarify" | "answered" | "menu", "mall": id or None,
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from mpp.assistant import followups, intents, language
 from mpp.assistant import matching as m
 from mpp.assistant.answers import Answer, Choice, Kind, choice_label, join_or, service_card
 from mpp.assistant.families import data, localised
@@ -322,6 +325,19 @@ def _after_question(state: dict, message: str, mall_id) -> tuple[dict, Answer]:
     return _answer_code(likely, [c for c in codes if c != likely], mall_id, intro=intro)
 
 
+def _follow_up(code: str, message: str, mall_id) -> Answer | None:
+    """A question about the service answered before ("berapa biayanya?", "loketnya
+    dimana?"), answered from it; None when the message asks no aspect of a service
+    (intents.read) or its other words name another need ("kalau sim berapa?")."""
+    reading = intents.read(message)
+    if not reading.aspects:
+        return None
+    hit = m.hit_for(code, mall_id)
+    if hit is None or (reading.rest and m.names_another_need(reading.rest, hit, mall_id)):
+        return None
+    return followups.follow_up(hit, reading.aspects)
+
+
 def reply(state, text: str, *, mall_id: int | None) -> tuple[dict, Answer]:
     """The assistant's answer to one message, and the conversation's next state."""
     state = checked_state(state, mall_id)
@@ -336,6 +352,9 @@ def reply(state, text: str, *, mall_id: int | None) -> tuple[dict, Answer]:
     if command == m.HELP or not message:
         return state, _help()
     stage = state["stage"]
+    if stage == ANSWERED and (answer := _follow_up(state["service"], message, mall_id)):
+        return {**state, "alternatives": []}, answer  # the topic stays; no list is open
+    message = language.for_search(message) or message  # "I lost my KTP" -> "lost ktp"
     if stage == CLARIFY:
         return _after_question(state, message, mall_id)
     if stage == ANSWERED and (picked := m.number(message, len(state["alternatives"]))):

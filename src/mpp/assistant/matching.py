@@ -21,11 +21,10 @@ from functools import lru_cache
 
 from mpp.assistant.families import Family, FamilyOption, data
 from mpp.catalog.models import Service
-from mpp.search.selectors import SearchHit, SearchResult, service_search
+from mpp.search.selectors import SearchHit, SearchResult, service_hit, service_search
 from mpp.search.text import analyse, tokenize
 
 SEARCH_LIMIT = 10
-HIT_FOR_LIMIT = 20
 
 RESET, MENU, HELP, GREETING, THANKS = "reset", "menu", "help", "greeting", "thanks"
 # fmt: off
@@ -199,15 +198,21 @@ def distinguishing_terms(terms: list[frozenset[str]]) -> list[frozenset[str]]:
 
 
 def hit_for(code: str, mall_id: int | None) -> SearchHit | None:
-    """The search hit of one service (its card's facts and next steps), or None.
+    """The search hit of one service (its card's facts and next steps), or None when the
+    code is unknown or the service is not offered in that mall: the search's own look-up
+    by code, so the card is exactly what the search page shows for it."""
+    return service_hit(code=code, mall_id=mall_id)
 
-    Found by searching the service's own name, so the card is exactly what the search
-    page shows for it (the search has no look-up by code)."""
-    name = Service.objects.filter(code=code, is_active=True).values_list("name", flat=True).first()
-    if not name:
-        return None
-    result = service_search(query=name, mall_id=mall_id, limit=HIT_FOR_LIMIT)
-    return next((h for h in result.hits if code in h.service_codes), None)
+
+def names_another_need(words: tuple[str, ...], hit: SearchHit, mall_id: int | None) -> bool:
+    """Do the words of a follow-up beyond its aspect ("kalau sim berapa?": "sim") name a
+    need of their own? Yes when the search finds services for them, unless they only
+    repeat the service's own name ("biaya ktp hilang" after KTP hilang) or its best hit
+    is that service."""
+    result = search(" ".join(words), mall_id)
+    if not result.hits or set(result.hits[0].service_codes) & set(hit.service_codes):
+        return False
+    return not terms_of(result) <= hit_terms(hit)
 
 
 def candidate_terms(codes: list[str]) -> dict[str, frozenset[str]]:

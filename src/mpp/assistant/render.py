@@ -55,6 +55,8 @@ def _card(card: ServiceCard, *, channel: str, base_url: str) -> list[str]:
     for place in card.places:
         link = _url(place.url, base_url, channel)
         lines.append(f"- {place.mall_name}, {place.booth}" + (f": {link}" if link else ""))
+    if card.more_places:
+        lines.append(_("- other malls: %(n)d") % {"n": card.more_places})
     for step in card.steps:
         if channel == SMS and step.kind == "detail":
             continue
@@ -71,6 +73,10 @@ def answer_text(answer: Answer, *, channel: str, base_url: str = "") -> str:
     lines = list(answer.lines)
     if answer.service is not None:
         lines += _card(answer.service, channel=channel, base_url=base_url)
+    for link in answer.links:
+        url = _url(link.url, base_url, channel)
+        if url:
+            lines.append(f"{link.label}: {url}")
     if answer.choices:
         if answer.choices_intro:
             lines.append(answer.choices_intro)

@@ -4,7 +4,9 @@ Why here and not in the webhook: the webhook only authenticates and parses; this
 decides whether a message is new (a gateway retries deliveries), keeps the sender's
 conversation state, and queues the reply in the notification outbox, all in one
 transaction. The reply is sent by `mpp worker` through the gateway, never in the
-request, so the webhook answers in milliseconds even when the gateway is slow.
+request, so the webhook answers in milliseconds even when the gateway is slow. It is
+written in the message's language (Indonesian or English, mpp.assistant.language),
+kept in the conversation for replies that do not tell ("2", "ok").
 
 Personal data: the sender's number is kept only as the outbox message's recipient
 (like every SMS); the conversation and the receipt hold keyed digests. The citizen's
@@ -20,11 +22,11 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import timezone, translation
 
 from mpp.assistant import engine
 from mpp.assistant.gateways import Inbound
+from mpp.assistant.language import detect
 from mpp.assistant.models import Conversation, InboundReceipt
 from mpp.assistant.render import answer_text
 from mpp.core.ratelimit import limit_for, ratelimit_hit
@@ -38,6 +40,7 @@ SILENCE = dt.timedelta(minutes=30)  # a conversation quiet this long starts afre
 RECEIPTS_KEPT = dt.timedelta(days=7)  # longer than any gateway retries a delivery
 SENDER_RATE = (20, 60)  # messages per sender per minute (settings: "assistant_sender")
 QUEUED, DUPLICATE, RATE_LIMITED = "queued", "duplicate", "rate_limited"
+LANGUAGE_KEY = "lang"  # the conversation's last language, kept beside the engine's state
 
 
 def _digest(kind: str, value: str) -> str:
@@ -65,6 +68,17 @@ def _conversation(channel: str, digest: str, now: dt.datetime) -> Conversation:
         return rows.get(channel=channel, sender_digest=digest)
 
 
+def reply_language(text: str, state: dict | None) -> str:
+    """The reply's language: the message's own (language.detect), else the one the
+    conversation was last in (a "2" or "ok" tells nothing), else the default."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    saved = state.get(LANGUAGE_KEY) if isinstance(state, dict) else None
+    for language in (detect(text), saved):
+        if language in languages:
+            return language
+    return settings.LANGUAGE_CODE
+
+
 def inbound_reply(*, channel: str, inbound: Inbound, mall_id: int | None) -> str:
     """Answer one inbound message: "queued" (the reply is in the outbox), "duplicate"
     (this message id was handled before: no second reply) or "rate_limited" (the sender
@@ -89,20 +103,31 @@ def inbound_reply(*, channel: str, inbound: Inbound, mall_id: int | None) -> str
             return RATE_LIMITED
         conversation = _conversation(channel, digest, now)
         state = conversation.state if conversation.updated_at >= now - SILENCE else None
-        new_state, answer = engine.reply(state, inbound.text, mall_id=mall_id)
-        text = answer_text(answer, channel=channel, base_url=settings.MPP_PUBLIC_URL)
+        language = reply_language(inbound.text, state)
+        with translation.override(language):
+            new_state, answer = engine.reply(state, inbound.text, mall_id=mall_id)
+            text = answer_text(answer, channel=channel, base_url=settings.MPP_PUBLIC_URL)
         message_enqueue(
             channel=channel,
             recipient=inbound.sender,
             template=TEMPLATE,
-            context={"text": text, "language": get_language() or settings.LANGUAGE_CODE},
+            context={"text": text, "language": language},
             dedupe_key=f"assistant:{message_digest[:48]}",
         )
-        conversation.state = new_state
+        conversation.state = {**new_state, LANGUAGE_KEY: language}
         conversation.updated_at = now
         conversation.save(update_fields=["state", "updated_at"])
     log.info("assistant: %s reply queued (%s)", channel, answer.kind)
     return QUEUED
+
+
+def inbound_replies(*, channel: str, messages, mall_id: int | None) -> dict[str, int]:
+    """Answer each message of a batch (a Cloud API notification may hold several), each
+    in its own transaction; returns how many were queued, duplicate, rate_limited."""
+    counts = dict.fromkeys((QUEUED, DUPLICATE, RATE_LIMITED), 0)
+    for inbound in messages:
+        counts[inbound_reply(channel=channel, inbound=inbound, mall_id=mall_id)] += 1
+    return counts
 
 
 def assistant_cleanup(*, now: dt.datetime | None = None) -> tuple[int, int]:

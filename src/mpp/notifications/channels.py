@@ -11,6 +11,17 @@ settings.MPP_SMS_GATEWAY_URL with `Authorization: Bearer <MPP_SMS_GATEWAY_TOKEN>
 408, 429, 5xx, timeouts, connection errors: retry. 401 and 403 (a bad or expired
 token is the operator's to fix, not the message's fault): retry. Other 4xx: the
 gateway refuses this message for good, so it is given up.
+
+WhatsApp can instead go straight to Meta's WhatsApp Cloud API when
+MPP_WHATSAPP_CLOUD_PHONE_ID and MPP_WHATSAPP_CLOUD_TOKEN are set (send_whatsapp_cloud):
+POST {MPP_WHATSAPP_CLOUD_URL}/{phone number id}/messages with
+{"messaging_product": "whatsapp", "recipient_type": "individual", "to": <digits>,
+"type": "text", "text": {"body": ...}} and the access token as a bearer token; the
+answer's messages[0].id (a "wamid") is the provider id. Statuses are read as above.
+A free-form text reaches a citizen only within 24 hours of their last message to the
+business (Meta's customer service window); outside it Meta refuses it (HTTP 400), and
+the message is given up: reminders sent days later need an approved template, which
+MPP does not send yet.
 """
 
 from __future__ import annotations
@@ -88,14 +99,7 @@ def send_gateway(*, channel: str, recipient: str, rendered: Rendered, reference:
         "channel": channel,
         "reference": reference,
     }
-    token = settings.MPP_SMS_GATEWAY_TOKEN
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        response = _http().post(url, json=payload, headers=headers, timeout=GATEWAY_TIMEOUT)
-    except httpx.TimeoutException as exc:
-        raise Retry(f"gateway timeout ({type(exc).__name__})") from exc
-    except httpx.HTTPError as exc:
-        raise Retry(f"gateway unreachable ({type(exc).__name__})") from exc
+    response = _post(url, payload=payload, token=settings.MPP_SMS_GATEWAY_TOKEN)
     status = response.status_code
     if 200 <= status < 300:
         try:
@@ -104,15 +108,60 @@ def send_gateway(*, channel: str, recipient: str, rendered: Rendered, reference:
             return ""
         provider_id = body.get("id") if isinstance(body, dict) else None
         return "" if provider_id is None else str(provider_id)[:120]
+    raise _refused(status)
+
+
+def _post(url: str, *, payload: dict, token: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        return _http().post(url, json=payload, headers=headers, timeout=GATEWAY_TIMEOUT)
+    except httpx.TimeoutException as exc:
+        raise Retry(f"gateway timeout ({type(exc).__name__})") from exc
+    except httpx.HTTPError as exc:
+        raise Retry(f"gateway unreachable ({type(exc).__name__})") from exc
+
+
+def _refused(status: int) -> DeliveryError:
     if 400 <= status < 500 and status not in _RETRY_STATUSES:
-        raise Permanent(f"gateway refused the message (HTTP {status})")
-    raise Retry(f"gateway error (HTTP {status})")
+        return Permanent(f"gateway refused the message (HTTP {status})")
+    return Retry(f"gateway error (HTTP {status})")
+
+
+def whatsapp_cloud_enabled() -> bool:
+    return bool(
+        getattr(settings, "MPP_WHATSAPP_CLOUD_PHONE_ID", "")
+        and getattr(settings, "MPP_WHATSAPP_CLOUD_TOKEN", "")
+    )
+
+
+def send_whatsapp_cloud(*, recipient: str, rendered: Rendered, reference: str) -> str:
+    """Send one WhatsApp text through Meta's Cloud API; return its message id (wamid).
+    `reference` is not sent: the Cloud API has no field for it (it is logged by id)."""
+    base = settings.MPP_WHATSAPP_CLOUD_URL.rstrip("/")
+    url = f"{base}/{settings.MPP_WHATSAPP_CLOUD_PHONE_ID}/messages"
+    payload = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": recipient.removeprefix("+"),
+        "type": "text",
+        "text": {"preview_url": False, "body": rendered.body},
+    }
+    response = _post(url, payload=payload, token=settings.MPP_WHATSAPP_CLOUD_TOKEN)
+    if not 200 <= response.status_code < 300:
+        raise _refused(response.status_code)
+    try:
+        body = response.json()
+        return str(body["messages"][0]["id"])[:120]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
 
 
 def deliver(*, channel: str, recipient: str, rendered: Rendered, reference: str) -> str:
     """Send through `channel`; return the provider id ("" when none). Raises DeliveryError."""
     if channel == Channel.EMAIL:
         return send_email(recipient=recipient, rendered=rendered, reference=reference)
+    if channel == Channel.WHATSAPP and whatsapp_cloud_enabled():
+        return send_whatsapp_cloud(recipient=recipient, rendered=rendered, reference=reference)
     if channel in (Channel.SMS, Channel.WHATSAPP):
         return send_gateway(
             channel=channel, recipient=recipient, rendered=rendered, reference=reference

@@ -1,9 +1,9 @@
-"""The service assistant over HTTP: a stateless chat for agency apps, and the
-messaging gateway's inbound webhook (WhatsApp, SMS).
+"""The service assistant over HTTP: a stateless chat for agency apps, the messaging
+gateway's inbound webhook (WhatsApp, SMS), and Meta's WhatsApp Cloud API webhook.
 
-Thin: parse, authorise (the webhook's shared secret), call mpp.assistant (engine for
-the chat, services.inbound_reply for the webhook) and render. docs/assistant.md has
-the webhook contract and the gateway format.
+Thin: parse, authorise (the webhook's shared secret; the Cloud API's signature), call
+mpp.assistant (engine for the chat, services.inbound_reply for the webhooks) and
+render. docs/assistant.md has the webhook contracts and the gateway formats.
 """
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.security import APIKeyHeader, HttpBearer
 
 from mpp.api.lookups import mall_or_404
 from mpp.api.schemas import ErrorOut, ValidationErrorOut
 from mpp.assistant import engine
+from mpp.assistant.cloudapi import notification_parse, signature_check, verify_subscription
 from mpp.assistant.gateways import ADAPTERS, inbound_parse
-from mpp.assistant.render import API, answer_text
-from mpp.assistant.services import CHANNELS, inbound_reply
+from mpp.assistant.render import API, WHATSAPP, answer_text
+from mpp.assistant.services import CHANNELS, inbound_replies, inbound_reply
 from mpp.assistant.throttle import assistant_throttle
 from mpp.core.errors import Forbidden, NotFound
 from mpp.core.ratelimit import RateLimited
@@ -72,12 +74,16 @@ class MessageOut(Schema):
     kind: str = Field(
         ...,
         description="welcome, help, thanks, menu, question (one clarifying question), "
-        "service (the conversation's answer) or not_found.",
+        "service (the conversation's answer), follow_up (an answer about that service: "
+        "its fee, requirements, time, place, next steps or opening hours) or not_found.",
     )
     options: list[ChoiceOut] = Field(
         ..., description="Numbered choices; the citizen answers with a number or in words."
     )
     service: ServiceOut | None
+    links: list[StepOut] = Field(
+        ..., description="A follow_up's links (book online, the service's page, ...)."
+    )
     state: dict = Field(..., description="Send it back with the next message.")
 
 
@@ -122,6 +128,7 @@ def assistant_message(request, payload: MessageIn):
             for c in answer.choices
         ],
         "service": _service_out(answer.service),
+        "links": [{"kind": s.kind, "label": s.label, "url": s.url} for s in answer.links],
         "state": state,
     }
 
@@ -223,3 +230,95 @@ def assistant_webhook(
     found = mall_or_404(mall) if mall is not None else None
     status = inbound_reply(channel=channel, inbound=inbound, mall_id=found.pk if found else None)
     return {"status": status}
+
+
+# Meta's WhatsApp Cloud API webhook -------------------------------------------------
+
+CLOUD = "/assistant/whatsapp-cloud"
+
+
+@router.get(
+    CLOUD,
+    response={200: None, 403: ErrorOut},
+    operation_id="assistantWhatsappCloudVerify",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The challenge, echoed as text/plain.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def whatsapp_cloud_verify(
+    request,
+    mode: str = Query("", alias="hub.mode", max_length=20),
+    token: str = Query("", alias="hub.verify_token", max_length=200),
+    challenge: str = Query("", alias="hub.challenge", max_length=200),
+):
+    """Meta's subscription check: `hub.mode=subscribe` with the verify token
+    (`MPP_WHATSAPP_VERIFY_TOKEN`) is answered with `hub.challenge` as text/plain.
+
+    403 invalid_token for a wrong token or mode; 403 webhook_disabled without a token
+    configured.
+    """
+    echoed = verify_subscription(
+        mode=mode, token=token, challenge=challenge, expected=settings.MPP_WHATSAPP_VERIFY_TOKEN
+    )
+    return HttpResponse(echoed, content_type="text/plain; charset=utf-8")
+
+
+class CloudOut(Schema):
+    queued: int = Field(..., description="Text messages answered (replies in the outbox).")
+    duplicate: int = Field(..., description="Messages handled before (a retry): no reply.")
+    rate_limited: int = Field(..., description="Messages of a flooding sender: no reply.")
+    ignored: int = Field(..., description="Statuses, pictures, reactions, ...: no reply.")
+
+
+_CLOUD_SCHEMA = {
+    "type": "object",
+    "required": ["object", "entry"],
+    "description": "A WhatsApp Cloud API notification (object whatsapp_business_account); "
+    "entry[].changes[].value.messages[] of type text are answered.",
+    "properties": {"object": {"type": "string", "example": "whatsapp_business_account"},
+                   "entry": {"type": "array", "items": {"type": "object"}}},
+}  # fmt: skip
+
+
+@router.post(
+    CLOUD,
+    response={200: CloudOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="assistantWhatsappCloud",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _CLOUD_SCHEMA}},
+        }
+    },
+)
+def whatsapp_cloud(
+    request,
+    signature: str | None = Header(
+        None,
+        alias="X-Hub-Signature-256",
+        description="sha256=<hex HMAC-SHA256 of the raw body with the app secret>",
+    ),
+    mall: str | None = Query(
+        None, max_length=60, description="Mall code the number serves; none: every mall."
+    ),
+):
+    """A notification of Meta's WhatsApp Cloud API, signed with the app secret
+    (`MPP_WHATSAPP_APP_SECRET`). Its text messages are answered through the outbox, like
+    the gateway webhook's; statuses and other message types are ignored. A retried
+    delivery (same message id) gets no second reply.
+
+    401 invalid_signature (missing or wrong signature); 403 webhook_disabled; 422
+    invalid_json / invalid_message; 404 mall_not_found.
+    """
+    signature_check(request.body, signature, secret=settings.MPP_WHATSAPP_APP_SECRET)
+    notification = notification_parse(request.body)
+    found = mall_or_404(mall) if mall is not None else None
+    counts = inbound_replies(
+        channel=WHATSAPP, messages=notification.messages, mall_id=found.pk if found else None
+    )
+    return {**counts, "ignored": notification.ignored}
