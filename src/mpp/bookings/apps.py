@@ -12,6 +12,14 @@ def _sweep_no_shows() -> int:
     return bookings_mark_no_shows()
 
 
+def _offering_bookable():
+    from django.db.models import Exists, OuterRef
+
+    from mpp.bookings.models import BookingPolicy
+
+    return Exists(BookingPolicy.objects.filter(offering=OuterRef("pk"), is_enabled=True))
+
+
 class BookingsConfig(AppConfig):
     name = "mpp.bookings"
     verbose_name = _("Online booking")
@@ -27,3 +35,8 @@ class BookingsConfig(AppConfig):
 
         # A booked ticket's citizen gets the survey link by SMS when it is finished.
         on_ticket_finished(survey_invite_booked)
+
+        from mpp.search.hooks import offering_bookable_register
+
+        # The search's "book" step: an offering with an enabled booking policy.
+        offering_bookable_register(_offering_bookable)

@@ -6,9 +6,10 @@ what a citizen needs to act: the service, where it is served (mall and booth), i
 standard in brief (requirements, time, fee) and the next steps (take a ticket, book,
 apply online, ask).
 
-Search sits above the catalogue and beside the other read-side pages: it reads catalog
-(services, offerings) and bookings (is online booking enabled?) and links to the
-queueing and bookings pages by URL name; no domain app imports it.
+Search sits on the queueing floor, above the catalogue: it reads catalog (services,
+offerings), learns whether an offering can be booked online through a hook the bookings
+app registers (mpp.search.hooks), and links to the queueing and bookings pages by URL
+name; no domain app below it imports it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 
-from mpp.bookings.models import BookingPolicy
 from mpp.catalog.models import Mall, Offering, Service
 from mpp.search import index
+from mpp.search.hooks import offering_bookable
 from mpp.search.text import analyse_tokens, tokenize
 from mpp.search.typos import Correction
 
@@ -176,10 +176,9 @@ def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
         is_active=True,
         service__is_active=True,
     )
-    enabled = BookingPolicy.objects.filter(offering=OuterRef("pk"), is_enabled=True)
     found: dict[tuple[int, int], Place] = {}
     for *row, mall_id, bookable in (
-        rows.annotate(bookable=Exists(enabled))
+        rows.annotate(bookable=offering_bookable())
         .order_by()
         .values_list(
             "pk",
