@@ -154,6 +154,13 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=3, help="runs per query; its latency is their median"
     )
+    ap.add_argument(
+        "--queries",
+        type=Path,
+        default=QUERIES,
+        help="labelled queries (default: the issue's Indonesian set; "
+        "tests/data/service_queries_en.csv: English)",
+    )
     args = ap.parse_args()
     prepare(args.db)
 
@@ -165,7 +172,7 @@ def main() -> None:
     from mpp.search.evaluation import evaluate, labelled_queries
     from mpp.search.services import search_index_rebuild
 
-    rows = labelled_queries(QUERIES)
+    rows = labelled_queries(args.queries)
     mall = Mall.objects.get(code=MALL)
     search_index_rebuild()
     for size in ("demo", "grown"):

@@ -122,7 +122,7 @@ def test_a_signed_text_message_is_answered_once(demo, gateway):  # noqa: F811
 def test_several_messages_in_one_notification_and_english(demo, gateway):  # noqa: F811
     body = envelope(
         messages=[
-            text_message("I lost my KTP", "wamid.A1"),
+            text_message("I need a KTP", "wamid.A1"),
             text_message("2", "wamid.A2"),
         ]
     )

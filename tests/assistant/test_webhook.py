@@ -255,9 +255,16 @@ def test_an_indonesian_message_stays_indonesian(demo, gateway):
 
 def test_the_language_can_change_within_a_conversation(demo, gateway):
     url = f"{WA}?mall={demo.code}"
-    inbound("I lost my KTP", "wamid-lang-20", url=url)
+    inbound("I need a KTP", "wamid-lang-20", url=url)
     inbound("yang kedua", "wamid-lang-21", url=url)  # Indonesian now
     deliver()
     question, answer = (r["message"] for r in gateway.requests)
     assert question.startswith("KTP new, lost/damaged or change of data?")
     assert answer.startswith("Ini layanan yang Anda perlukan:")
+
+
+def test_an_english_need_is_understood_by_the_search(demo, gateway):
+    inbound("I lost my ID card", "wamid-lang-30", url=f"{WA}?mall={demo.code}")
+    deliver()
+    (answer,) = (r["message"] for r in gateway.requests)
+    assert answer.startswith("This is the service you need:\n*Penggantian KTP-el hilang")
