@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium
-from tests.search.conftest import load_demo
+from mpp.search.selectors import PLACES_SHOWN
+from tests.browser import chromium, open_page
+from tests.search.conftest import EXTRA, extra_malls, load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +62,35 @@ def test_a_citizen_finds_the_lost_ktp_service_on_a_phone(mall_code, server_url):
         ).to_be_visible()
         context.close()
         assert errors == []
+
+
+@pytest.fixture
+def national(transactional_db, fast_hashing) -> list[str]:
+    load_demo()
+    return [m.code for m in extra_malls()]
+
+
+def test_a_national_hit_leads_to_every_mall_nearest_first(national, server_url):
+    central_java = {code for code in national if code.startswith("mpp-33-")}
+    with chromium() as browser:
+        page = open_page(browser, f"{server_url}/cari/", **PHONE)
+        page.locator("[data-testid=search-input]").fill("daftar bpjs kesehatan")
+        page.locator("[data-testid=search-near]").select_option("33")  # Jawa Tengah
+        page.locator("[data-testid=search-submit]").click()
+        first = page.locator("[data-testid=search-hit]").first
+        expect(first).to_have_attribute("data-service", "bpjskes-pendaftaran")
+        places = first.locator(".sr-places li")
+        expect(places).to_have_count(PLACES_SHOWN)
+        shown = [a.get_attribute("href").split("/")[2] for a in places.locator("a").all()]
+        assert set(shown[: len(central_java)]) == central_java
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        first.locator("[data-testid=all-places]").click()
+        page.wait_for_url("**/cari/bpjskes-pendaftaran/tempat/?near=33")
+        listed = page.locator("[data-testid=places] li")
+        expect(listed).to_have_count(EXTRA + 2)
+        malls = [item.get_attribute("data-mall") for item in listed.all()]
+        assert set(malls[: len(central_java)]) == central_java
+        expect(page.locator("[data-testid=places-near]")).to_have_value("33")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.js_errors == []

@@ -4,56 +4,16 @@ is its own page and API resource. Also: regions' copies of one standard are one 
 import pytest
 from django.test import Client
 
-from mpp.catalog.models import Agency, Booth, Mall, Offering, Service
-from mpp.core.models import Region
 from mpp.search.selectors import PLACES_SHOWN, service_hit, service_places, service_search
-from mpp.search.services import search_index_rebuild
 from mpp.search.text import standard_key
+from tests.search.conftest import EXTRA, extra_malls
 
 BPJS = "bpjskes-pendaftaran"  # a national service: one row, offered in every mall
-EXTRA = 8
 
 
 @pytest.fixture
 def many_malls(demo, depok):
-    """EXTRA more malls, in regencies of three provinces, each offering the BPJS service
-    and their own regency's copy of the lost-KTP service (worded differently)."""
-    bpjs = Service.objects.get(code=BPJS)
-    ktp = Service.objects.get(code="dukcapil-ktp-el-hilang-rusak")
-    regencies = []
-    for province in ("11", "33", "51"):
-        regencies += list(Region.objects.filter(level=2, parent_id=province).order_by("code")[:3])
-    made = []
-    for region in regencies[:EXTRA]:
-        mall = Mall.objects.create(
-            code=f"mpp-{region.code.replace('.', '-')}",
-            name=f"MPP {region.name}",
-            regency=region,
-            status=Mall.Status.OPERATING,
-        )
-        agency = Agency.objects.create(
-            code=f"dukcapil-{region.code.replace('.', '-')}",
-            name=f"Dinas Kependudukan dan Pencatatan Sipil {region.name}",
-            kind=Agency.Kind.REGIONAL,
-            regency=region,
-        )
-        copy = Service.objects.create(
-            code=f"ktp-hilang-{region.code.replace('.', '-')}",
-            agency=agency,
-            name=f"Pelayanan penggantian KTP Elektronik hilang atau rusak {region.name}",
-            requirements=ktp.requirements,
-        )
-        national = Booth.objects.create(
-            mall=mall, agency=bpjs.agency, name="Gerai BPJS", ticket_prefix="B"
-        )
-        own = Booth.objects.create(
-            mall=mall, agency=agency, name="Gerai Disdukcapil", ticket_prefix="A"
-        )
-        Offering.objects.create(mall=mall, booth=national, service=bpjs)
-        Offering.objects.create(mall=mall, booth=own, service=copy)
-        made.append(mall)
-    search_index_rebuild()
-    return made
+    return extra_malls()
 
 
 def test_regions_copies_worded_differently_are_one_standard():
