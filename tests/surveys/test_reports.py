@@ -256,8 +256,63 @@ def test_province_report_lists_only_its_malls(world):
     )
     assert report.result.ikm == Decimal("82.22")
     assert [r.label for r in report.breakdowns[0].rows] == ["MPP Beta", "MPP Alfa"]
-    assert report.handling["received"] == 3 and "first_response_on_time_pct" not in report.handling
-    assert report.handling_note
+    assert report.handling["received"] == 3 and report.handling_note == ""
+
+
+def test_province_handling_has_the_percentages_of_its_malls_together(world):
+    """Mall A: a1 never handled (both deadlines past), a2 answered on time; mall B: b1
+    never handled, plus one here answered late. Mall C (province 33) gets two on time,
+    which must not count."""
+    at = dt.datetime(2026, 10, 14, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Wednesday
+    b1 = OfferingFactory(booth__mall=world.b)
+    c1 = OfferingFactory(booth__mall=world.c)
+    ComplaintFactory(  # first response after 7 days (5 working days), answer after 14
+        offering=b1,
+        received_at=at,
+        status="answered",
+        first_response_at=at + dt.timedelta(days=7),
+        answered_at=at + dt.timedelta(days=14),
+    )
+    for _ in range(2):
+        ComplaintFactory(
+            offering=c1,
+            received_at=at,
+            status="closed",
+            first_response_at=at + dt.timedelta(hours=1),
+            answered_at=at + dt.timedelta(days=1),
+        )
+    report = report_build(
+        handling=complaint_handling, scope=scope_national("32"), period=OCTOBER, with_comments=False
+    )
+    assert report.handling == {
+        "received": 4,
+        "answered": 2,
+        "closed": 0,
+        "rejected": 0,
+        "open": 2,
+        "first_response_on_time_pct": 25.0,  # a2, of a2, the late one and the two overdue
+        "resolved_on_time_pct": 25.0,  # the same four measured, a2 in time
+        "mean_working_days_to_first_response": 2.5,  # a2 the same day, the late one 5 days
+        "overdue_now": 2,
+    }
+    assert report.handling_note == ""
+    central = report_build(
+        handling=complaint_handling, scope=scope_national("33"), period=OCTOBER, with_comments=False
+    )
+    assert (central.handling["received"], central.handling["resolved_on_time_pct"]) == (2, 100.0)
+
+
+def test_province_handling_is_one_pass_however_many_malls(world, django_assert_max_num_queries):
+    """Province 32 with five malls (A, B and three more, each with a complaint): one
+    summary of two queries, not two per mall."""
+    at = dt.datetime(2026, 10, 14, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    for n in range(3):
+        mall = MallFactory(regency=region(f"32.{20 + n}", f"Kabupaten Uji {n}"))
+        ComplaintFactory(offering=OfferingFactory(booth__mall=mall), received_at=at)
+    scope = scope_national("32")
+    with django_assert_max_num_queries(2):
+        summary, note = complaint_handling(scope, OCTOBER)
+    assert (summary["received"], summary["open"], note) == (6, 5, "")
 
 
 def test_periods_select_the_answers(world):
@@ -306,12 +361,23 @@ def test_complaint_handling_beside_u9(world):
         handling=complaint_handling, scope=scope_in_mall(world.a, "gerai:B"), period=OCTOBER
     )
     assert (booth.handling["received"], booth.handling["answered"]) == (1, 1)
+    # Another service of the same agency at booth A1: an agency's complaint, not S1's.
+    sister = OfferingFactory(booth=world.a1.booth)
+    ComplaintFactory(
+        offering=sister, received_at=dt.datetime(2026, 10, 20, 9, 0, tzinfo=ZoneInfo("UTC"))
+    )
     service = report_build(
         handling=complaint_handling,
         scope=scope_in_mall(world.a, f"layanan:{world.a1.service.code}"),
         period=OCTOBER,
     )
-    assert service.handling["received"] == 1 and service.handling_note
+    assert service.handling["received"] == 1 and service.handling_note == ""
+    agency = report_build(
+        handling=complaint_handling,
+        scope=scope_in_mall(world.a, f"instansi:{world.a1.service.agency.code}"),
+        period=OCTOBER,
+    )
+    assert agency.handling["received"] == 2
 
 
 # Parameters ------------------------------------------------------------------

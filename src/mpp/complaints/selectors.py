@@ -149,9 +149,14 @@ def complaint_handling_summary(
     booth_id: int | None = None,
     date_from: dt.date,
     date_to: dt.date,
+    service_id: int | None = None,
+    province_code: str | None = None,
 ) -> dict:
     """How complaints received from `date_from` to `date_to` (inclusive, by the day of
-    receipt in settings.TIME_ZONE) were handled, for one mall, agency or booth (or all).
+    receipt in settings.TIME_ZONE) were handled, for one province, mall, agency, booth or
+    service (or all; the scopes combine). Two queries whatever the scope: a province is
+    its malls together (those whose regency code starts with "<province_code>."), not one
+    summary per mall.
 
     Keys: received; answered, closed, rejected, open (their current status; the four
     add up to received); first_response_on_time_pct (first responses in time, of those
@@ -159,14 +164,19 @@ def complaint_handling_summary(
     resolved_on_time_pct (answers in time, of those answered or already past the answer
     deadline while open; None when there are none); mean_working_days_to_first_response
     (None without responses); overdue_now (first response or answer overdue now).
-    An agency's complaints are those of its booths or about its services.
+    An agency's complaints are those of its booths or about its services; a service's,
+    those about it (at any booth, or at `booth_id`).
     """
     now = timezone.now()
     rows = Complaint.objects.filter(
         received_at__date__gte=date_from, received_at__date__lte=date_to
     )
+    if province_code is not None:
+        rows = rows.filter(mall__regency__code__startswith=f"{province_code}.")
     if mall_id is not None:
         rows = rows.filter(mall_id=mall_id)
+    if service_id is not None:
+        rows = rows.filter(service_id=service_id)
     if booth_id is not None:
         rows = rows.filter(booth_id=booth_id)
     if agency_id is not None:

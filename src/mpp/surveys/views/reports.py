@@ -1,8 +1,9 @@
-"""The SKM/IKM report pages and downloads: a mall's staff report, the public national and
-province pages, and their XLSX/PDF.
+"""The SKM/IKM report pages: a mall's staff report and the public national and province
+pages (their XLSX/PDF downloads are in views/exports.py, built by `staff_report` and
+`public_report` here).
 
 Why here: these views parse the address into a Period and a Scope, check who may read that
-scope, call reports.report_build once and render it (page, XLSX or PDF). Parameters:
+scope, call reports.report_build once and render it. Parameters:
 periode=bulan|triwulan|semester|tahun (this month by default), tahun, ke (month 1-12,
 quarter 1-4, semester 1-2), or periode=rentang&dari=&sampai=; lingkup=mall |
 gerai:<ticket letter> | instansi:<agency code> | layanan:<service code> | gerai:<letter>,
@@ -23,7 +24,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -38,7 +38,6 @@ from mpp.catalog.models import Agency, Booth, Mall, Offering
 from mpp.catalog.selectors import mall_get
 from mpp.core.errors import DomainError, Forbidden, NotFound
 from mpp.core.models import Region
-from mpp.surveys.exports import report_pdf, report_xlsx
 from mpp.surveys.reports import ROMAN, Period, Report, Scope, report_build
 from mpp.surveys.selectors import period_of, period_range
 from mpp.surveys.views.handling import complaint_handling
@@ -52,7 +51,6 @@ SCOPE_WORDS = {"gerai": "booth", "instansi": "agency", "layanan": "service"}
 YEAR_MIN, YEAR_MAX = 2000, 2100
 RANGE_MAX_DAYS = 3 * 366
 PUBLIC_CACHE_SECONDS = 300
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^\d{1,4}$")
 
@@ -282,7 +280,9 @@ def readable_errors(view):
     return wrapper
 
 
-def _staff_report(request, mall_code: str, *, with_comments: bool = True) -> Report:
+def staff_report(request, mall_code: str, *, with_comments: bool = True) -> Report:
+    """The report a mall's staff page (or download) asks for, narrowed to what the user
+    may read."""
     mall = mall_get(mall_code)
     if mall is None:
         raise NotFound(_("Mall not found."), code="mall_not_found")
@@ -295,7 +295,7 @@ def _staff_report(request, mall_code: str, *, with_comments: bool = True) -> Rep
     )
 
 
-def _public_report(request, province: str | None = None) -> Report:
+def public_report(request, province: str | None = None) -> Report:
     """The national or province report, kept PUBLIC_CACHE_SECONDS: these pages are open to
     anyone and a year of a nation is several large scans. Language-neutral (lazy labels)."""
     period = period_parse(request.GET, timezone.localdate())
@@ -305,22 +305,6 @@ def _public_report(request, province: str | None = None) -> Report:
         report_build, scope=scope, period=period, with_comments=False, handling=complaint_handling
     )
     return cache.get_or_set(key, build, PUBLIC_CACHE_SECONDS)
-
-
-def _filename(report: Report, extension: str) -> str:
-    scope = report.scope
-    name = scope.mall.code if scope.mall else scope.province_code or "indonesia"
-    if scope.mall and scope.level != "mall":
-        name += "-" + re.sub(r"[^a-z0-9]+", "-", scope_param(scope).lower()).strip("-")
-    when = "-".join(v for k, v in period_query(report.period).items() if k != "periode")
-    return f"ikm-{name}-{KIND_WORDS[report.period.kind]}-{when}.{extension}"
-
-
-def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _context(report: Report, *, staff: bool) -> dict:
@@ -358,7 +342,7 @@ def _context(report: Report, *, staff: bool) -> dict:
 @require_GET
 @readable_errors
 def mall_report(request, mall: str):
-    report = _staff_report(request, mall)
+    report = staff_report(request, mall)
     context = _context(report, staff=True)
     context["scopes"] = scope_choices(report.scope.mall, request.user)
     context["xlsx"] = reverse("ikm-report-xlsx", args=[mall]) + "?" + context["query"]
@@ -366,36 +350,11 @@ def mall_report(request, mall: str):
     return render(request, "surveys/report.html", context)
 
 
-@never_cache
-@login_required
-@require_GET
-@readable_errors
-def mall_report_xlsx(request, mall: str):
-    report = _staff_report(request, mall)
-    return _download(report_xlsx(report), XLSX, _filename(report, "xlsx"))
-
-
-@never_cache
-@login_required
-@require_GET
-@readable_errors
-def mall_report_pdf(request, mall: str):
-    report = _staff_report(request, mall, with_comments=False)
-    return _download(report_pdf(report), "application/pdf", _filename(report, "pdf"))
-
-
 @require_GET
 @readable_errors
 def national(request, province: str | None = None):
-    report = _public_report(request, province)
+    report = public_report(request, province)
     context = _context(report, staff=False)
     data = reverse("ikm-province-data", args=[province]) if province else reverse("ikm-data")
     context["xlsx"] = data + "?" + context["query"]
     return render(request, "surveys/report_public.html", context)
-
-
-@require_GET
-@readable_errors
-def national_xlsx(request, province: str | None = None):
-    report = _public_report(request, province)
-    return _download(report_xlsx(report), XLSX, _filename(report, "xlsx"))
