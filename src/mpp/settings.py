@@ -204,6 +204,10 @@ MPP_WHATSAPP_CLOUD_URL = os.environ.get(
 )
 MPP_WHATSAPP_CLOUD_PHONE_ID = os.environ.get("MPP_WHATSAPP_CLOUD_PHONE_ID", "")
 MPP_WHATSAPP_CLOUD_TOKEN = os.environ.get("MPP_WHATSAPP_CLOUD_TOKEN", "")
+# Service search (mpp.search.index): a catalogue of at most this many services is
+# refreshed and reloaded inside a search; a larger one in a background thread while the
+# copy held keeps answering.
+MPP_SEARCH_INLINE_MAX = int(os.environ.get("MPP_SEARCH_INLINE_MAX", "2000"))
 # E-mail: SMTP as configured by MPP_EMAIL_*; in DEBUG without MPP_EMAIL_HOST, printed
 # to the console instead.
 EMAIL_HOST = os.environ.get("MPP_EMAIL_HOST", "localhost")

@@ -25,6 +25,7 @@ PAGES = [
     (gettext_lazy("Manager: today"), "/m/{mall}/today/"),
     (gettext_lazy("Services and booking"), "/m/{mall}/"),
     (gettext_lazy("Find a service"), "/m/{mall}/cari/"),
+    (gettext_lazy("Find a service in every mall"), "/cari/?q=daftar+bpjs&near=32"),
     (gettext_lazy("Ask the assistant"), "/m/{mall}/asisten/"),
     (gettext_lazy("Complaint"), "/m/{mall}/pengaduan/"),
     (gettext_lazy("Complaints: manager"), "/m/{mall}/pengaduan/kelola/"),
