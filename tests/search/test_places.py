@@ -123,3 +123,14 @@ def test_the_national_page_links_to_every_place(many_malls):
     assert listing[first + len('data-mall="') :].startswith("mpp-33-")
     assert client.get("/cari/no-such-service/tempat/").status_code == 404
     assert client.get(f"/cari/{BPJS}/tempat/", {"page": "x"}).status_code == 200
+
+
+def test_the_places_list_counts_against_the_search_rate_limit(demo, settings):
+    settings.MPP_RATE_LIMITS = {**settings.MPP_RATE_LIMITS, "search_ip": (1, 60)}
+    client = Client()
+    assert client.get(f"/api/v1/services/{BPJS}/places").status_code == 200
+    refused = client.get(f"/api/v1/services/{BPJS}/places")
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert refused.json()["code"] == "rate_limited"
+    page = client.get(f"/cari/{BPJS}/tempat/")
+    assert page.status_code == 429 and 'data-testid="search-too-many"' in page.content.decode()
