@@ -4,7 +4,8 @@ is its own page and API resource. Also: regions' copies of one standard are one 
 import pytest
 from django.test import Client
 
-from mpp.search.selectors import PLACES_SHOWN, service_hit, service_places, service_search
+from mpp.search.lookups import service_hit, service_places
+from mpp.search.selectors import PLACES_SHOWN, service_search
 from mpp.search.text import standard_key
 from tests.search.conftest import EXTRA, extra_malls
 

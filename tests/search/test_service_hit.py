@@ -1,7 +1,8 @@
 """search.selectors.service_hit: one service's card by code, without a query."""
 
 from mpp.catalog.models import Mall
-from mpp.search.selectors import service_hit, service_search
+from mpp.search.lookups import service_hit
+from mpp.search.selectors import service_search
 
 KTP = "dukcapil-ktp-el-hilang-rusak"
 

@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from mpp.assistant.families import Family, FamilyOption, data
 from mpp.catalog.models import Service
-from mpp.search.selectors import SearchHit, SearchResult, service_hit, service_search
+from mpp.search.lookups import service_hit
+from mpp.search.selectors import SearchHit, SearchResult, service_search
 from mpp.search.text import analyse, tokenize
 
 SEARCH_LIMIT = 10

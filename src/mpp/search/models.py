@@ -10,7 +10,7 @@ SQLite and PostgreSQL store the same JSON, so both rank identically.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mpp.catalog.models import Service
+from mpp.catalog.models import Mall, Service
 
 
 class SearchDocument(models.Model):
@@ -91,3 +91,49 @@ class SearchPending(models.Model):
 
     def __str__(self) -> str:
         return f"pending: service {self.service_id} agency {self.agency_id}"
+
+
+class SearchGap(models.Model):
+    """A word citizens searched with that the search does not know, counted per mall (or
+    nationally: no mall) and day.
+
+    Why: the spelling and synonym tables should grow from what citizens really type
+    (`ngocor`, `pareum`), not from what their authors guess. Why so little: a query is
+    free text and can hold a name or an address (UU PDP 27/2022), so the query itself
+    is never stored; only single unknown words of letters alike (3 to 24), with no IP,
+    no user and no time of day, shown to staff only once seen on several days
+    (selectors.search_gaps), and deleted after services.GAP_RETENTION_DAYS.
+    """
+
+    mall = models.ForeignKey(
+        Mall,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mall"),
+    )
+    day = models.DateField(_("day"))
+    word = models.CharField(_("word"), max_length=32)
+    searches = models.PositiveIntegerField(_("searches"), default=1)
+
+    mall_path = "mall"
+
+    class Meta:
+        verbose_name = _("unknown search word")
+        verbose_name_plural = _("unknown search words")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mall", "day", "word"],
+                condition=models.Q(mall__isnull=False),
+                name="search_gap_mall_day_word",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "word"],
+                condition=models.Q(mall__isnull=True),
+                name="search_gap_national_day_word",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.day}: {self.searches})"

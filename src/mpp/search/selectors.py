@@ -14,23 +14,27 @@ name; no domain app below it imports it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db.models import Count, Max, Sum
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from mpp.catalog.models import Mall, Offering, Service
 from mpp.search import index
 from mpp.search.hooks import offering_bookable
+from mpp.search.models import SearchGap
 from mpp.search.text import analyse_tokens, tokenize
-from mpp.search.typos import Correction
+from mpp.search.typos import Correction, place_words
 
 QUERY_MAX = 200  # characters; the API refuses longer queries, others are cut
 # 8 digits or more (separators allowed): a NIK, a phone or an account number, never a
 # search word. Dropped before anything else, and never echoed back (personal data).
 _PERSONAL_NUMBER = re.compile(r"\+?\d(?:[\s.-]?\d){7,}")
+_WORD = re.compile(r"^[a-z]{3,24}$")  # what may be counted as an unknown word
 LIMIT_MAX = 50
 # A national hit shows this many of its places (nearest first); the others are on the
 # service's own list of places (service_places, page /cari/<code>/tempat/).
@@ -105,6 +109,9 @@ class SearchResult:
     corrections: tuple[Correction, ...]
     hits: tuple[SearchHit, ...]
     mall_id: int | None = None
+    # words of the query that nothing knows: not in the catalogue, the tables, the root
+    # list or a place name, not corrected, no term of the index (for search_gaps_record)
+    unknown_words: tuple[str, ...] = ()
 
 
 def _texts(value) -> tuple[str, ...]:
@@ -321,73 +328,51 @@ def service_search(
         corrections=tuple(corrections),
         hits=_hits(groups, snapshot, mall_id, near_code(near)) if groups else (),
         mall_id=mall_id,
+        unknown_words=_unknown(tokens, snapshot, corrector),
     )
 
 
-def _standard_of(snapshot, position: int) -> list[int]:
-    """The positions of the position's standard, the position first."""
-    others = snapshot.group_members[snapshot.group[position]]
-    return [position] + [p for p in others if p != position]
+def _unknown(tokens: list[str], snapshot, corrector) -> tuple[str, ...]:
+    """The tokens (after correction) that neither the corrector, the place names nor the
+    index know, each once, in query order."""
+    unknown = []
+    for token in dict.fromkeys(tokens):
+        if not _WORD.match(token) or corrector.is_known(token) or token in place_words():
+            continue
+        terms = analyse_tokens([token])
+        if terms and not any(term in snapshot.postings for term in terms):
+            unknown.append(token)
+    return tuple(unknown)
 
 
-def service_hit(*, code: str, mall_id: int | None = None, near: str = "") -> SearchHit | None:
-    """The card of one service by its code, as the search shows it (standard in brief,
-    places, next steps), without a query: for the assistant and links to one service.
-
-    mall_id: the service as offered in that mall (None when it is not offered there);
-    None: nationally, with every service of its standard (see SearchHit), score 0.
-    """
-    snapshot, _corrector = index.current()
-    position = snapshot.by_code.get(code)
-    if position is None:
-        return None
-    if mall_id is not None:
-        members = snapshot.mall_members.get(mall_id)
-        if members is None or not _contains(members, position):
-            return None
-        group = [(position, 0.0)]
-    else:
-        group = [(p, 0.0) for p in _standard_of(snapshot, position)]
-    hits = _hits([group], snapshot, mall_id, near_code(near))
-    return hits[0] if hits else None
+GAP_DAYS = 30  # the period the unknown-words page looks at
+GAP_MIN_DAYS = 3  # a word is shown once searched on this many days (see SearchGap)
 
 
 @dataclass(frozen=True)
-class PlacesPage:
-    """Every mall serving a standard, a page at a time (the national hit's full list)."""
+class Gap:
+    """A word the search does not know: searches and days with it in the period."""
 
-    hit: SearchHit  # the service asked for, its standard in brief
-    total: int
-    offset: int
-    places: tuple[Place, ...]
+    word: str
+    searches: int
+    days: int
+    last_day: dt.date
 
 
-def service_places(
-    *, code: str, near: str = "", offset: int = 0, limit: int = 50
-) -> PlacesPage | None:
-    """Where a service and the other services of its standard are served: every mall,
-    nearest to `near` first, then by mall name; None for an unknown code."""
-    snapshot, _corrector = index.current()
-    position = snapshot.by_code.get(code)
-    if position is None:
-        return None
-    near = near_code(near)
-    limit = max(1, min(int(limit), PLACES_PAGE_MAX))
-    offset = max(0, int(offset))
-    hits = _hits([[(p, 0.0) for p in _standard_of(snapshot, position)]], snapshot, None, shown=0)
-    if not hits:
-        return None
-    standard = snapshot.group[position]
-    pairs = _places_near(snapshot, standard, near, None)[offset : offset + limit]
-    found = _offered(set(pairs))
-    return PlacesPage(
-        hit=hits[0],
-        total=hits[0].place_count,
-        offset=offset,
-        places=tuple(found[pair] for pair in pairs if pair in found),
+def search_gaps(
+    *, mall_id: int | None, days: int = GAP_DAYS, min_days: int = GAP_MIN_DAYS, limit: int = 200
+) -> list[Gap]:
+    """The unknown words of the last `days` days, most searched first: of one mall's
+    searches, or (mall_id None) of every search, national ones included. A word shows
+    only once searched on at least `min_days` different days."""
+    since = timezone.localdate() - dt.timedelta(days=days - 1)
+    rows = SearchGap.objects.filter(day__gte=since)
+    if mall_id is not None:
+        rows = rows.filter(mall_id=mall_id)
+    grouped = (
+        rows.values("word")
+        .annotate(total=Sum("searches"), seen=Count("day", distinct=True), last=Max("day"))
+        .filter(seen__gte=min_days)
+        .order_by("-total", "word")[:limit]
     )
-
-
-def _contains(ascending, value: int) -> bool:
-    i = bisect_left(ascending, value)
-    return i < len(ascending) and ascending[i] == value
+    return [Gap(g["word"], g["total"], g["seen"], g["last"]) for g in grouped]

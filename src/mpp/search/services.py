@@ -1,4 +1,5 @@
-"""Writes of the search index: rebuild it, apply pending catalogue changes, mark changes.
+"""Writes of the search index: rebuild it, apply pending catalogue changes, mark changes;
+and the counts of words the search does not know (search_gaps_record).
 
 How the index follows the catalogue (a dirty flag, not transaction.on_commit): a save or
 delete of a Service, Agency or Offering writes a SearchPending row in the same
@@ -6,23 +7,26 @@ transaction (mpp.search.signals). The next search sees the mark and applies it b
 ranking (`search_index_refresh`: rebuilds the documents of the services concerned and
 changes the version, so every process reloads its copy). Why: the mark commits or rolls
 back with the change itself, so nothing is lost when a process dies between commit and
-an on-commit hook, and nothing is indexed that was rolled back; the cost (a few
-milliseconds per changed service) falls on the first search after a change, not on
-every catalogue write. Bulk writes that send no signals (queryset.update, bulk_create)
-must call `search_index_rebuild()` themselves, as the demo loader does.
+an on-commit hook, and nothing is indexed that was rolled back. `mpp worker` applies
+the marks every few seconds (search_index_refresh_if_due); a small catalogue's search
+applies them itself (mpp.search.index). Bulk writes that send no signals
+(queryset.update, bulk_create) must call `search_index_rebuild()` themselves, as the
+demo loader does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from mpp.catalog.models import Offering, Service
 from mpp.search.documents import document_build
-from mpp.search.models import SearchDocument, SearchIndexState, SearchPending
+from mpp.search.models import SearchDocument, SearchGap, SearchIndexState, SearchPending
 from mpp.search.text import fingerprint
 
 STATE_ID = 1
@@ -131,3 +135,37 @@ def search_index_refresh_if_due() -> bool:
     if stamp == fingerprint() and not SearchPending.objects.exists():
         return False
     return search_index_refresh()
+
+
+GAP_RETENTION_DAYS = 90
+GAP_WORDS_MAX = 5  # unknown words counted per search (a pasted text counts little)
+_GAP_UPSERT = (
+    "INSERT INTO search_searchgap (mall_id, day, word, searches) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT {target} DO UPDATE SET searches = search_searchgap.searches + 1"
+)
+_GAP_TARGET_MALL = "(mall_id, day, word) WHERE mall_id IS NOT NULL"
+_GAP_TARGET_NATIONAL = "(day, word) WHERE mall_id IS NULL"
+
+
+@transaction.atomic
+def search_gaps_record(*, mall_id: int | None, words: Sequence[str]) -> int:
+    """Count a search's unknown words (SearchResult.unknown_words) for today, in one mall
+    or nationally. One upsert per word (an atomic increment: parallel searches never lose
+    a count). Returns how many words were counted."""
+    words = [w for w in dict.fromkeys(words) if w.isalpha() and 3 <= len(w) <= 24]
+    words = words[:GAP_WORDS_MAX]
+    if not words:
+        return 0
+    today = timezone.localdate()
+    target = _GAP_TARGET_NATIONAL if mall_id is None else _GAP_TARGET_MALL
+    sql = _GAP_UPSERT.format(target=target)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(mall_id, today, word) for word in words])
+    return len(words)
+
+
+def search_gaps_purge() -> int:
+    """Delete the counts older than GAP_RETENTION_DAYS (a daily job of `mpp worker`)."""
+    oldest = timezone.localdate() - dt.timedelta(days=GAP_RETENTION_DAYS)
+    deleted, _ = SearchGap.objects.filter(day__lt=oldest).delete()
+    return deleted

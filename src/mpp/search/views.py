@@ -20,13 +20,9 @@ from django.utils.translation import gettext_lazy
 from mpp.catalog.selectors import mall_get
 from mpp.core.models import Region
 from mpp.queueing.views.kiosk import fee_label
-from mpp.search.selectors import (
-    QUERY_MAX,
-    clean_query,
-    near_code,
-    service_places,
-    service_search,
-)
+from mpp.search.lookups import service_places
+from mpp.search.selectors import QUERY_MAX, clean_query, near_code, service_search
+from mpp.search.services import search_gaps_record
 from mpp.search.throttle import search_throttle
 
 LIMIT = 10
@@ -108,6 +104,8 @@ def search_page(request, mall: str | None = None):
             limit=LIMIT,
             near=near,
         )
+        if result.unknown_words:
+            search_gaps_record(mall_id=result.mall_id, words=result.unknown_words)
         context["result"] = result
         context["cards"] = [_card(hit, near) for hit in result.hits]
         if result.corrected_query:

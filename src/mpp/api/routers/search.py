@@ -16,15 +16,16 @@ from mpp.api.lookups import mall_or_404
 from mpp.api.schemas import ErrorOut, ValidationErrorOut
 from mpp.core.errors import Invalid, NotFound
 from mpp.core.ratelimit import RateLimited
+from mpp.search.lookups import service_places
 from mpp.search.selectors import (
     LIMIT_MAX,
     PLACES_PAGE_MAX,
     PLACES_SHOWN,
     QUERY_MAX,
     SearchHit,
-    service_places,
     service_search,
 )
+from mpp.search.services import search_gaps_record
 from mpp.search.throttle import search_throttle
 
 router = Router(tags=["search"])
@@ -179,6 +180,8 @@ def search_services(
     result = service_search(
         query=text, mall_id=found.pk if found else None, limit=limit, near=near or ""
     )
+    if result.unknown_words:
+        search_gaps_record(mall_id=result.mall_id, words=result.unknown_words)
     return {
         "query": result.query,
         "normalized": result.normalized,

@@ -1,0 +1,43 @@
+"""Words the search does not know: /m/<mall>/cari/kata-baru/ (the mall's managers and
+supervisors) and /cari/kata-baru/ (national staff).
+
+Why: whoever keeps the search's tables (docs/search.md: spelling, synonyms) should add
+the words citizens really use and the search misses, most searched first. Only single
+words seen on several days are listed (mpp.search.models.SearchGap says why).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from mpp.accounts.access import is_national
+from mpp.accounts.selectors import can_manage_mall
+from mpp.catalog.selectors import mall_get
+from mpp.search.selectors import GAP_DAYS, GAP_MIN_DAYS, search_gaps
+
+
+@never_cache
+@login_required
+def gaps_page(request, mall: str | None = None):
+    """The unknown words of the last GAP_DAYS days, most searched first."""
+    mall_obj = None
+    if mall is not None:
+        mall_obj = mall_get(mall)
+        if mall_obj is None:
+            raise Http404(_("No mall with this code."))
+        if not can_manage_mall(request.user, mall_obj.pk):
+            raise PermissionDenied(_("Only the managers and supervisors of this mall see this."))
+    elif not is_national(request.user):
+        raise PermissionDenied(_("Only national staff see the words of every mall."))
+    context = {
+        "mall": mall_obj,
+        "gaps": search_gaps(mall_id=mall_obj.pk if mall_obj else None),
+        "days": GAP_DAYS,
+        "min_days": GAP_MIN_DAYS,
+    }
+    return render(request, "search/gaps.html", context)
