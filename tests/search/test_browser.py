@@ -94,3 +94,37 @@ def test_a_national_hit_leads_to_every_mall_nearest_first(national, server_url):
         expect(page.locator("[data-testid=places-near]")).to_have_value("33")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert page.js_errors == []
+
+
+@pytest.fixture
+def manager_with_gaps(transactional_db, fast_hashing) -> tuple[str, str]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mpp.accounts.models import Role
+    from mpp.search.models import SearchGap
+    from tests.factories import UserFactory
+
+    mall = load_demo()
+    for back in range(3):
+        day = timezone.localdate() - dt.timedelta(days=back)
+        SearchGap.objects.create(mall=mall, day=day, word="ngocor", searches=4)
+    manager = UserFactory(role=Role.MALL_MANAGER, mall=mall)
+    return mall.code, manager.username
+
+
+def test_a_manager_reads_the_words_the_search_does_not_know(manager_with_gaps, server_url):
+    mall_code, username = manager_with_gaps
+    with chromium() as browser:
+        page = open_page(browser, f"{server_url}/accounts/login/", **PHONE)
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill("rahasia123")  # UserFactory's
+        with page.expect_navigation():
+            page.locator("input[name=password]").press("Enter")
+        page.goto(f"{server_url}/m/{mall_code}/cari/kata-baru/")
+        row = page.locator("[data-testid=gaps] tr[data-word=ngocor] td")
+        expect(row.nth(1)).to_have_text("12")  # searches over the three days
+        expect(row.nth(2)).to_have_text("3")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.js_errors == []
