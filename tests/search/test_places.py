@@ -96,6 +96,11 @@ def test_the_api_carries_the_count_and_the_link_to_every_place(many_malls):
     assert listed["places"][0]["next_steps"][0]["kind"] == "ticket"
 
 
+def test_an_empty_near_means_none(demo):
+    body = Client().get("/api/v1/services/search", {"q": "daftar bpjs", "near": ""}).json()
+    assert body["results"][0]["service"] == BPJS
+
+
 @pytest.mark.parametrize(
     ("path", "params", "status", "code"),
     [

@@ -140,9 +140,9 @@ def _place_out(place) -> dict:
 
 NEAR = Query(
     None,
-    pattern=r"^[0-9]{2}(\.[0-9]{2})?$",
+    pattern=r"^([0-9]{2}(\.[0-9]{2})?)?$",  # empty: none
     description="The citizen's province (`32`) or kabupaten/kota (`32.10`), Kemendagri "
-    "code: places there come first.",
+    "code: places there come first. Empty: none.",
     examples=["32.10"],
 )
 
