@@ -19,15 +19,10 @@ from mpp.core.hotcache import HotCache
 from mpp.core.workdays import national_days_off
 
 
-def national_holidays(year: int) -> dict[dt.date, str]:
-    """Indonesia's national holidays and cuti bersama (joint leave days) of one year
-    (core.workdays keeps the one cached table; complaint deadlines count the same days)."""
-    return national_days_off(year)
-
-
 def holiday_name(date: dt.date) -> str | None:
-    """The name of the national holiday or cuti bersama on `date`, or None."""
-    return national_holidays(date.year).get(date)
+    """The name of the national holiday or cuti bersama on `date`, or None (the one
+    cached table of core.workdays: complaint deadlines count the same days)."""
+    return national_days_off(date.year).get(date)
 
 
 def open_days(mall: Mall, start: dt.date, end: dt.date) -> dict[dt.date, OpeningHours]:

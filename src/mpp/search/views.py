@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mpp.catalog.selectors import mall_get
+from mpp.catalog.pages import fee_label, mall_or_404
 from mpp.core.models import Region
-from mpp.queueing.views.kiosk import fee_label
 from mpp.search.lookups import service_places
 from mpp.search.selectors import QUERY_MAX, clean_query, near_code, service_search
 from mpp.search.services import search_gaps_record
@@ -66,11 +65,7 @@ def _card(hit, near: str = "") -> dict:
 
 def search_page(request, mall: str | None = None):
     """The search box and, for a query, the services found (best first)."""
-    mall_obj = None
-    if mall is not None:
-        mall_obj = mall_get(mall)
-        if mall_obj is None:
-            raise Http404(_("No mall with this code."))
+    mall_obj = mall_or_404(mall) if mall is not None else None
     raw = request.GET.get("q", "")
     near = "" if mall_obj else near_code(request.GET.get("near"))
     query = " ".join(raw.split())

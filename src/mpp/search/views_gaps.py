@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from mpp.accounts.access import is_national
 from mpp.accounts.selectors import can_manage_mall
-from mpp.catalog.selectors import mall_get
+from mpp.catalog.pages import mall_or_404
 from mpp.search.selectors import GAP_DAYS, GAP_MIN_DAYS, search_gaps
 
 
@@ -25,15 +24,11 @@ from mpp.search.selectors import GAP_DAYS, GAP_MIN_DAYS, search_gaps
 @login_required
 def gaps_page(request, mall: str | None = None):
     """The unknown words of the last GAP_DAYS days, most searched first."""
-    mall_obj = None
-    if mall is not None:
-        mall_obj = mall_get(mall)
-        if mall_obj is None:
-            raise Http404(_("No mall with this code."))
-        if not can_manage_mall(request.user, mall_obj.pk):
-            raise PermissionDenied(_("Only the managers and supervisors of this mall see this."))
-    elif not is_national(request.user):
+    mall_obj = mall_or_404(mall) if mall is not None else None
+    if mall_obj is None and not is_national(request.user):
         raise PermissionDenied(_("Only national staff see the words of every mall."))
+    if mall_obj is not None and not can_manage_mall(request.user, mall_obj.pk):
+        raise PermissionDenied(_("Only the managers and supervisors of this mall see this."))
     context = {
         "mall": mall_obj,
         "gaps": search_gaps(mall_id=mall_obj.pk if mall_obj else None),

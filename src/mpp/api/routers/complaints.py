@@ -17,7 +17,6 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
@@ -151,18 +150,8 @@ class ComplaintActIn(Schema):
     track: TrackName | None = Field(None, description="Verify or forward: the answer's track.")
 
 
-def _flags(complaint: Complaint) -> tuple[bool, bool]:
-    first = getattr(complaint, "first_overdue", None)
-    answer = getattr(complaint, "answer_overdue", None)
-    if first is None or answer is None:
-        now = timezone.now()
-        first = complaint.first_response_at is None and complaint.first_response_due < now
-        answer = complaint.is_open and complaint.resolution_due < now
-    return bool(first), bool(answer)
-
-
 def _common(c: Complaint) -> dict:
-    first, answer = _flags(c)
+    """`c` as complaints.selectors reads it: with its overdue flags (with_flags)."""
     return {
         "code": c.code,
         "mall": c.mall.code,
@@ -177,8 +166,8 @@ def _common(c: Complaint) -> dict:
         "first_response_at": c.first_response_at,
         "answered_at": c.answered_at,
         "closed_at": c.closed_at,
-        "first_response_overdue": first,
-        "answer_overdue": answer,
+        "first_response_overdue": c.first_overdue,
+        "answer_overdue": c.answer_overdue,
     }
 
 

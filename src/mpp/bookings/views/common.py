@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from mpp.bookings.models import BookingPolicy
 from mpp.bookings.selectors import policy_for
 from mpp.catalog.models import Mall, Offering
-from mpp.catalog.selectors import mall_get, offerings_for_mall
+from mpp.catalog.pages import mall_or_404
+from mpp.catalog.selectors import offerings_for_mall
 from mpp.core.errors import DomainError
 from mpp.core.ratelimit import RateLimitResult
 
@@ -83,13 +84,6 @@ class Place:
     @property
     def service(self):
         return self.offering.service
-
-
-def mall_or_404(code: str) -> Mall:
-    mall = mall_get(code)
-    if mall is None:
-        raise Http404(_("No mall with this code."))
-    return mall
 
 
 def place_or_404(mall_code: str, service_code: str) -> Place:

@@ -22,8 +22,9 @@ from mpp.bookings.forms import code_from_scan
 from mpp.bookings.selectors import booking_by_code
 from mpp.bookings.services import booking_check_in
 from mpp.bookings.validation import CODE_ALPHABET, CODE_LENGTH
-from mpp.bookings.views.common import Problem, code_grouped, mall_or_404, problem
+from mpp.bookings.views.common import Problem, code_grouped, problem
 from mpp.catalog.models import Mall
+from mpp.catalog.pages import mall_or_404
 from mpp.core.errors import DomainError
 from mpp.core.ratelimit import client_ip, ratelimit_hit
 

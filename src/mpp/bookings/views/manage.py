@@ -31,10 +31,10 @@ from mpp.bookings.services import booking_cancel, booking_reschedule
 from mpp.bookings.validation import code_clean, date_clean, time_clean
 from mpp.bookings.views.common import Problem, code_grouped, problem, problem_of, too_many
 from mpp.bookings.views.days import booking_days, day_slots, is_bookable
+from mpp.catalog.pages import fee_label
 from mpp.core.errors import DomainError, Invalid
 from mpp.core.pii import phone_mask
 from mpp.core.ratelimit import ratelimit_check
-from mpp.queueing.views.kiosk import fee_label
 from mpp.queueing.views.ticket import ZONE_ABBR, qr_svg
 
 

@@ -19,8 +19,9 @@ from mpp.accounts.selectors import can_operate_mall
 from mpp.bookings.forms import code_from_scan
 from mpp.bookings.selectors import booking_by_code
 from mpp.bookings.services import booking_check_in
-from mpp.bookings.views.common import Problem, mall_or_404, problem
+from mpp.bookings.views.common import Problem, problem
 from mpp.bookings.views.manage import booking_facts
+from mpp.catalog.pages import mall_or_404
 from mpp.core.errors import DomainError
 
 

@@ -17,11 +17,11 @@ from django.views.decorators.cache import never_cache
 
 from mpp.bookings.models import BookingPolicy
 from mpp.bookings.selectors import priority_left, walkin_left
-from mpp.bookings.views.common import mall_or_404, place_or_404
+from mpp.bookings.views.common import place_or_404
 from mpp.bookings.views.days import CLOSED, FULL, OPEN, booking_days, next_opening
 from mpp.catalog.models import Mall
+from mpp.catalog.pages import fee_label, mall_or_404
 from mpp.catalog.selectors import offerings_for_mall
-from mpp.queueing.views.kiosk import fee_label
 
 QUERY_MAX = 100
 

@@ -18,7 +18,6 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +27,8 @@ from django.views.decorators.cache import never_cache
 from mpp.bookings.selectors import walkin_left
 from mpp.bookings.services import walkin_ticket_issue
 from mpp.catalog.models import Mall, Offering
-from mpp.catalog.selectors import booths_with_offerings, mall_get, offerings_for_mall
+from mpp.catalog.pages import fee_label, mall_or_404
+from mpp.catalog.selectors import booths_with_offerings, offerings_for_mall
 from mpp.core.errors import DomainError
 from mpp.queueing.models import Priority, Source
 
@@ -47,23 +47,6 @@ PRIORITY_HINTS = {
 }
 
 
-def fee_label(fee: int, *, varies: bool = False) -> str:
-    """ "Free", the fee in Rupiah written the Indonesian way (Rp 50.000), or, when an
-    amount is set per case (a tax, a retribution; Service.fee_varies), "Set per case" /
-    "From Rp 50.000"."""
-    amount = "Rp\u00a0" + f"{fee:,}".replace(",", ".")
-    if varies:
-        return _("From %(amount)s") % {"amount": amount} if fee else _("Set per case")
-    return amount if fee else _("Free")
-
-
-def _mall_or_404(code: str) -> Mall:
-    mall = mall_get(code)
-    if mall is None:
-        raise Http404(_("No mall with this code."))
-    return mall
-
-
 def _closed(request, mall: Mall):
     return render(request, "queueing/kiosk_closed.html", {"mall": mall})
 
@@ -77,7 +60,7 @@ def _error(request, mall: Mall, message: str, *, status: int):
 @never_cache
 def kiosk(request, mall: str):
     """Start screen: every active service of the mall, grouped by booth (gerai)."""
-    mall_obj = _mall_or_404(mall)
+    mall_obj = mall_or_404(mall)
     if mall_obj.status != Mall.Status.OPERATING:
         return _closed(request, mall_obj)
     booths = [b for b in booths_with_offerings(mall_obj) if b.active_offerings]
@@ -90,7 +73,7 @@ def kiosk(request, mall: str):
 @never_cache
 def kiosk_confirm(request, mall: str, service: str):
     """GET: the chosen service and the priority choice. POST: issue the ticket."""
-    mall_obj = _mall_or_404(mall)
+    mall_obj = mall_or_404(mall)
     if request.method == "POST":
         return _issue(request, mall_obj, service)
     if request.method not in ("GET", "HEAD"):

@@ -16,9 +16,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from mpp.catalog.pages import fee_label
 from mpp.queueing.models import Ticket
 from mpp.queueing.selectors import ticket_estimate, ticket_get
-from mpp.queueing.views.kiosk import fee_label
 
 QR_ERROR = "m"  # medium error correction: survives a smudged thermal print
 QR_BORDER = 2
