@@ -76,9 +76,15 @@ def _load(version: str, stamp: str) -> Snapshot:
     )
 
 
+def _work_pending(state) -> bool:
+    """Whether the stored index must be refreshed first: never built, catalogue changes
+    pending, or built with other data tables."""
+    return state is None or state[2] or state[1] != fingerprint()
+
+
 def _stale(state, held) -> bool:
     """Whether the stored index is ahead of the copy held (or has work pending)."""
-    if state is None or state[2] or state[1] != fingerprint():
+    if _work_pending(state):
         return True
     return held is None or held[0].version != state[0] or held[0].fingerprint != state[1]
 
@@ -87,7 +93,7 @@ def _bring_up_to_date() -> tuple[Snapshot, Corrector]:
     """Apply pending changes, then load the stored index unless the copy held is it."""
     global _current
     state = _state()
-    if state is None or state[2] or state[1] != fingerprint():
+    if _work_pending(state):
         search_index_refresh()
         state = _state()
     version, stamp = (state[0], state[1]) if state else ("", "")
