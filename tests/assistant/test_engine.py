@@ -197,3 +197,14 @@ def test_sms_text_is_plain_ascii_and_short(demo):
     assert not re.search(r"/layanan/polres-sim-c-perpanjangan/(\n|$)", text)  # no detail link
     whatsapp = answer_text(answer, channel=WHATSAPP, base_url="https://mpp.example.id")
     assert len(text) < len(whatsapp)
+
+
+def test_another_need_after_a_question_is_searched_once(demo, django_assert_max_num_queries):
+    """ "paspor" after the KTP question: the message's search is reused to answer it (one
+    search of the message, one per option of the passport family), not repeated."""
+    state, answer = reply(None, "bikin ktp", mall_id=demo.pk)
+    assert answer.kind == Kind.QUESTION
+    with django_assert_max_num_queries(15):
+        state, answer = reply(state, "paspor", mall_id=demo.pk)
+    assert answer.kind == Kind.SERVICE
+    assert answer.service.code.startswith("imigrasi-paspor")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mpp.queueing.views.kiosk import fee_label
+from mpp.catalog.pages import fee_label
 from mpp.search.selectors import SearchHit
 
 REQUIREMENTS_SHOWN = 4
@@ -107,16 +107,17 @@ class Answer:
         return asdict(self)
 
 
+def step(kind: str, url: str | None) -> Step:
+    """A next step of one of STEP_LABELS' kinds, labelled in the active language."""
+    return Step(kind=kind, label=str(STEP_LABELS[kind]), url=url)
+
+
 def service_card(hit: SearchHit) -> ServiceCard:
     """The card of a search hit: where, fee, time, what to bring, next steps."""
     place = hit.place
-    steps = [
-        Step(kind=s.kind, label=str(STEP_LABELS[s.kind]), url=s.url)
-        for s in hit.next_steps
-        if s.kind in STEP_LABELS  # "ask" points here
-    ]
+    steps = [step(s.kind, s.url) for s in hit.next_steps if s.kind in STEP_LABELS]  # not "ask"
     if place and place.detail_url:
-        steps.append(Step(kind="detail", label=str(STEP_LABELS["detail"]), url=place.detail_url))
+        steps.append(step("detail", place.detail_url))
     requirements = tuple(hit.requirements)
     places = ()
     if place is None:
@@ -124,7 +125,7 @@ def service_card(hit: SearchHit) -> ServiceCard:
             PlaceCard(mall=p.mall_code, mall_name=p.mall_name, booth=p.booth, url=p.detail_url)
             for p in hit.places[:PLACES_SHOWN]
         )
-    more_places = max(0, place_count(hit) - len(places)) if place is None else 0
+    more_places = max(0, hit.place_count - len(places)) if place is None else 0
     return ServiceCard(
         code=hit.service_code,
         name=hit.name,
@@ -144,15 +145,10 @@ def service_card(hit: SearchHit) -> ServiceCard:
     )
 
 
-def place_count(hit: SearchHit) -> int:
-    """How many malls offer the hit's service (a national hit lists only a few `places`)."""
-    return max(hit.place_count, len(hit.places))
-
-
 def choice_label(hit: SearchHit, *, with_agency: bool) -> str:
     """A service as a choice: its name, after its agency when the choices' agencies differ
     (not for a service of one name served by several regencies' offices)."""
-    if with_agency and place_count(hit) <= 1:
+    if with_agency and hit.place_count <= 1:
         return _("%(agency)s: %(service)s") % {
             "agency": hit.agency_short or hit.agency,
             "service": hit.name,

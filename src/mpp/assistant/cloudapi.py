@@ -95,7 +95,7 @@ def _text_message(item) -> Inbound | None:
         return None
     sender = phone_e164(str(item.get("from") or ""))
     message_id = item.get("id")
-    text = (item.get("text") or {}).get("body") if isinstance(item.get("text"), dict) else None
+    text = item["text"].get("body") if isinstance(item.get("text"), dict) else None
     if sender is None or not isinstance(message_id, str) or not message_id.strip():
         return None
     if len(message_id) > ID_MAX or not isinstance(text, str):

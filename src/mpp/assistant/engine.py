@@ -29,7 +29,7 @@ from mpp.assistant import followups, intents, language
 from mpp.assistant import matching as m
 from mpp.assistant.answers import Answer, Choice, Kind, choice_label, join_or, service_card
 from mpp.assistant.families import data, localised
-from mpp.search.selectors import SearchHit, clean_query
+from mpp.search.selectors import SearchHit, SearchResult, clean_query
 
 VERSION = 1
 START, CLARIFY, ANSWERED, MENU = "start", "clarify", "answered", "menu"
@@ -255,9 +255,13 @@ def _best_fit() -> str:
     return _("Several services match; this one fits best:")
 
 
-def understand(message: str, mall_id: int | None, *, commit: bool) -> tuple[dict, Answer]:
-    """Search a need; answer it, or (commit False) ask which of a few close services."""
-    result = m.search(message, mall_id)
+def understand(
+    message: str, mall_id: int | None, *, commit: bool, result: SearchResult | None = None
+) -> tuple[dict, Answer]:
+    """Search a need (unless `result` is its search already); answer it, or (commit
+    False) ask which of a few close services."""
+    if result is None:
+        result = m.search(message, mall_id)
     if not result.hits:
         return _not_found(mall_id)
     corrected = result.corrected_query
@@ -319,7 +323,7 @@ def _after_question(state: dict, message: str, mall_id) -> tuple[dict, Answer]:
         others = [c for c in codes if c not in hit.service_codes]
         return _answer_code(hit.service_code, others, mall_id)
     if result.hits:  # another need: answered without a second question
-        return understand(message, mall_id, commit=True)
+        return understand(message, mall_id, commit=True, result=result)
     likely = state["likely"]
     intro = _("I am not sure which one you meant; this is the most likely:")
     return _answer_code(likely, [c for c in codes if c != likely], mall_id, intro=intro)

@@ -14,26 +14,21 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from mpp.assistant.answers import STEP_LABELS, Answer, Kind, Step, place_count
+from mpp.assistant.answers import PLACES_SHOWN, Answer, Kind, Step, step
 from mpp.assistant.intents import FEE, HOURS, REQUIREMENTS, STEPS, TIME, WHERE
 from mpp.catalog.models import OpeningHours
+from mpp.catalog.pages import fee_label
 from mpp.catalog.selectors import mall_get
-from mpp.queueing.views.kiosk import fee_label
 from mpp.search.selectors import SearchHit
 
 REQUIREMENTS_MAX = 10  # a follow-up on requirements lists them all, up to this many
-PLACES_MAX = 5
-
-
-def _step(kind: str, url: str | None) -> Step:
-    return Step(kind=kind, label=str(STEP_LABELS[kind]), url=url)
 
 
 def _place_links(hit: SearchHit) -> list[Step]:
     """National answers: a link to the service's page in each mall shown."""
     return [
         Step(kind="detail", label=f"{p.mall_name} ({p.booth})", url=p.detail_url)
-        for p in hit.places[:PLACES_MAX]
+        for p in hit.places[:PLACES_SHOWN]
         if p.detail_url
     ]
 
@@ -41,7 +36,7 @@ def _place_links(hit: SearchHit) -> list[Step]:
 def _several_malls(hit: SearchHit) -> str:
     return _("%(service)s is served in %(n)d malls; choose one:") % {
         "service": hit.name,
-        "n": place_count(hit),
+        "n": hit.place_count,
     }
 
 
@@ -86,7 +81,7 @@ def _where(hit: SearchHit) -> tuple[list[str], list[Step]]:
     mall = mall_get(place.mall_code)
     if mall is not None and mall.address:
         lines.append(_("Address: %(address)s") % {"address": mall.address})
-    links = [_step("detail", place.detail_url)] if place.detail_url else []
+    links = [step("detail", place.detail_url)] if place.detail_url else []
     return lines, links
 
 
@@ -99,9 +94,9 @@ def _steps(hit: SearchHit) -> tuple[list[str], list[Step]]:
         line = _(
             "%(service)s cannot be booked or applied for online: take a queue number at the mall."
         )
-        return [line % {"service": hit.name}], [_step(s.kind, s.url) for s in steps]
+        return [line % {"service": hit.name}], [step(s.kind, s.url) for s in steps]
     lines = [_("For %(service)s you can:") % {"service": hit.name}]
-    links = [_step(s.kind, s.url) for s in steps if s.url]
+    links = [step(s.kind, s.url) for s in steps if s.url]
     if any(s.kind == "apply" and not s.url for s in steps):
         lines.append(_("Can also be applied for online."))
     return lines, links

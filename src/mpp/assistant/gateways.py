@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from mpp.core.errors import Invalid
+from mpp.notifications.services import E164
 
 TEXT_MAX = 2000  # characters kept of a message (the engine reads far fewer)
 ID_MAX = 200
-_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 class InboundError(Invalid):
@@ -56,7 +56,7 @@ def phone_e164(value: str) -> str | None:
         number = "+62" + digits[1:]
     else:
         number = "+" + digits
-    return number if _E164.match(number) else None
+    return number if E164.match(number) else None  # what the outbox accepts
 
 
 def parse_mpp(body: object) -> Inbound:
@@ -64,7 +64,8 @@ def parse_mpp(body: object) -> Inbound:
     if not isinstance(body, dict):
         raise InboundError(_("The message must be a JSON object."))
     sender, text, message_id = body.get("from"), body.get("text", ""), body.get("id")
-    if not isinstance(sender, str) or phone_e164(sender) is None:
+    sender = phone_e164(sender) if isinstance(sender, str) else None
+    if sender is None:
         raise InboundError(_("“from” must be the sender's phone number."))
     if not isinstance(text, str):
         raise InboundError(_("“text” must be a string."))
@@ -72,7 +73,7 @@ def parse_mpp(body: object) -> Inbound:
         message_id = str(message_id)
     if not isinstance(message_id, str) or not message_id.strip() or len(message_id) > ID_MAX:
         raise InboundError(_("“id” must be the gateway's message id."))
-    return Inbound(sender=phone_e164(sender), text=text[:TEXT_MAX], message_id=message_id)
+    return Inbound(sender=sender, text=text[:TEXT_MAX], message_id=message_id)
 
 
 ADAPTERS: dict[str, Callable[[object], Inbound]] = {"mpp": parse_mpp}

@@ -132,7 +132,6 @@ class FamilyMatch:
 
     family: Family
     candidates: list[Resolved]
-    offered: int  # how many of the family's options the mall offers
 
 
 def family_match(message: str, result: SearchResult, mall_id: int | None) -> FamilyMatch | None:
@@ -160,7 +159,7 @@ def family_match(message: str, result: SearchResult, mall_id: int | None) -> Fam
         wanted = [r for r in resolved if best == 0 or scores[r.option.key] == best]
         if not wanted:
             continue  # the option named is not offered here: let the generic rule answer
-        return FamilyMatch(family=family, candidates=wanted, offered=len(resolved))
+        return FamilyMatch(family=family, candidates=wanted)
     return None
 
 

@@ -30,11 +30,12 @@ from mpp.assistant.language import detect
 from mpp.assistant.models import Conversation, InboundReceipt
 from mpp.assistant.render import answer_text
 from mpp.core.ratelimit import limit_for, ratelimit_hit
+from mpp.notifications.models import Channel
 from mpp.notifications.services import message_enqueue
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("whatsapp", "sms")
+CHANNELS = (Channel.WHATSAPP.value, Channel.SMS.value)  # the outbox's phone channels
 TEMPLATE = "assistant_reply"
 SILENCE = dt.timedelta(minutes=30)  # a conversation quiet this long starts afresh
 RECEIPTS_KEPT = dt.timedelta(days=7)  # longer than any gateway retries a delivery

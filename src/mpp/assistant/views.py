@@ -23,23 +23,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mpp.assistant import engine
+from mpp.assistant.answers import Kind
+from mpp.assistant.services import SILENCE
 from mpp.assistant.throttle import assistant_throttle
-from mpp.catalog.selectors import mall_get
+from mpp.catalog.pages import mall_or_404
 from mpp.search.selectors import QUERY_MAX, clean_query
 
 SESSION_KEY = "assistant"
 TURNS_KEPT = 16  # entries shown: the last eight exchanges
-SILENCE_SECONDS = 30 * 60
+SILENCE_SECONDS = SILENCE.total_seconds()  # as for a WhatsApp/SMS conversation
 MESSAGE_MAX = QUERY_MAX
-
-
-def _mall_or_404(code: str | None):
-    if code is None:
-        return None
-    mall = mall_get(code)
-    if mall is None:
-        raise Http404(_("No mall with this code."))
-    return mall
 
 
 def _page_url(mall) -> str:
@@ -95,14 +88,14 @@ def _shown(turns: list[dict], text: str) -> str:
 
 def chat(request, mall: str | None = None):
     """GET: the conversation so far. POST: one message (or "Start over"), then back."""
-    mall_obj = _mall_or_404(mall)
+    mall_obj = mall_or_404(mall) if mall is not None else None
     conversation = _load(request, mall_obj)
     if request.method != "POST":
         return _render(request, mall_obj, conversation)
     if request.POST.get("reset"):
         _save(request, mall_obj, None)
         return redirect(_page_url(mall_obj))
-    text = clean_query(request.POST.get("message", ""))[:MESSAGE_MAX]
+    text = clean_query(request.POST.get("message", ""))  # at most MESSAGE_MAX characters
     if not text:
         return redirect(_page_url(mall_obj))
     limited = assistant_throttle(request)
@@ -117,7 +110,7 @@ def chat(request, mall: str | None = None):
     )
     shown = _shown(conversation["turns"], text)
     turns = [*conversation["turns"], {"text": shown}, {"answer": answer.as_dict()}]
-    if answer.kind == "welcome":  # greeting or "start over": a clean page
+    if answer.kind == Kind.WELCOME:  # greeting or "start over": a clean page
         turns = turns[-2:]
     _save(request, mall_obj, {"state": state, "turns": turns})
     return redirect(f"{_page_url(mall_obj)}#latest")
@@ -125,9 +118,9 @@ def chat(request, mall: str | None = None):
 
 def ask(request, mall: str, service: str):
     """Open this mall's conversation on one service (the search page's "Ask about it")."""
-    mall_obj = _mall_or_404(mall)
+    mall_obj = mall_or_404(mall)
     state, answer = engine.about(service, mall_id=mall_obj.pk)
-    if answer.kind != "service":
+    if answer.kind != Kind.SERVICE:
         raise Http404(_("This service is not offered here."))
     _save(request, mall_obj, {"state": state, "turns": [{"answer": answer.as_dict()}]})
     return redirect(f"{_page_url(mall_obj)}#latest")

@@ -19,7 +19,12 @@ from ninja.security import APIKeyHeader, HttpBearer
 from mpp.api.lookups import mall_or_404
 from mpp.api.schemas import ErrorOut, ValidationErrorOut
 from mpp.assistant import engine
-from mpp.assistant.cloudapi import notification_parse, signature_check, verify_subscription
+from mpp.assistant.cloudapi import (
+    SIGNATURE_HEADER,
+    notification_parse,
+    signature_check,
+    verify_subscription,
+)
 from mpp.assistant.gateways import ADAPTERS, inbound_parse
 from mpp.assistant.render import API, WHATSAPP, answer_text
 from mpp.assistant.services import CHANNELS, inbound_replies, inbound_reply
@@ -29,6 +34,11 @@ from mpp.core.ratelimit import RateLimited
 
 router = Router(tags=["assistant"])
 TEXT_MAX = 500
+
+
+def _mall_id(code: str | None) -> int | None:
+    """The id of the mall a `mall` parameter names (404 mall_not_found); None: every mall."""
+    return mall_or_404(code).pk if code is not None else None
 
 
 # The stateless chat ----------------------------------------------------------------
@@ -115,11 +125,11 @@ def assistant_message(request, payload: MessageIn):
 
     404 mall_not_found; 429 rate_limited (per client IP) with Retry-After.
     """
-    found = mall_or_404(payload.mall) if payload.mall is not None else None
+    mall_id = _mall_id(payload.mall)
     limited = assistant_throttle(request)
     if not limited.allowed:
         raise RateLimited(limited.retry_after)
-    state, answer = engine.reply(payload.state, payload.text, mall_id=found.pk if found else None)
+    state, answer = engine.reply(payload.state, payload.text, mall_id=mall_id)
     return {
         "reply": answer_text(answer, channel=API, base_url=settings.MPP_PUBLIC_URL),
         "kind": answer.kind,
@@ -227,8 +237,7 @@ def assistant_webhook(
     if channel not in CHANNELS:
         raise NotFound(_("Unknown channel."), code="unknown_channel")
     inbound = inbound_parse(request.body, gateway_format=gateway)
-    found = mall_or_404(mall) if mall is not None else None
-    status = inbound_reply(channel=channel, inbound=inbound, mall_id=found.pk if found else None)
+    status = inbound_reply(channel=channel, inbound=inbound, mall_id=_mall_id(mall))
     return {"status": status}
 
 
@@ -300,7 +309,7 @@ def whatsapp_cloud(
     request,
     signature: str | None = Header(
         None,
-        alias="X-Hub-Signature-256",
+        alias=SIGNATURE_HEADER,
         description="sha256=<hex HMAC-SHA256 of the raw body with the app secret>",
     ),
     mall: str | None = Query(
@@ -317,8 +326,7 @@ def whatsapp_cloud(
     """
     signature_check(request.body, signature, secret=settings.MPP_WHATSAPP_APP_SECRET)
     notification = notification_parse(request.body)
-    found = mall_or_404(mall) if mall is not None else None
     counts = inbound_replies(
-        channel=WHATSAPP, messages=notification.messages, mall_id=found.pk if found else None
+        channel=WHATSAPP, messages=notification.messages, mall_id=_mall_id(mall)
     )
     return {**counts, "ignored": notification.ignored}
