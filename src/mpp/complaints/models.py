@@ -69,7 +69,6 @@ class Complaint(models.Model):
 
     # Still waiting for an answer (the resolution deadline runs).
     OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.FORWARDED, Status.IN_PROGRESS)
-    FINAL_STATUSES = (Status.CLOSED, Status.REJECTED)
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "mall"
@@ -148,14 +147,6 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in self.FINAL_STATUSES
 
 
 class ComplaintAction(models.Model):

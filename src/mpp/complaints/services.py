@@ -69,14 +69,19 @@ def _route(mall: Mall, service_code: str, booth_id) -> tuple[Booth | None, objec
             raise Invalid(_("This service is not offered at this mall."), code="invalid_service")
         return offering.booth, offering.service
     if booth_id not in (None, ""):
-        try:
-            booth = Booth.objects.filter(mall=mall, pk=int(booth_id)).first()
-        except (TypeError, ValueError, OverflowError):
-            booth = None
-        if booth is None:
-            raise Invalid(_("This booth is not in this mall."), code="invalid_booth")
-        return booth, service
+        return _booth_in(mall.pk, booth_id), service
     return None, service
+
+
+def _booth_in(mall_id: int, booth_id) -> Booth:
+    """The booth `booth_id` of this mall, or Invalid (invalid_booth)."""
+    try:
+        booth = Booth.objects.filter(mall_id=mall_id, pk=int(booth_id)).first()
+    except (TypeError, ValueError, OverflowError):
+        booth = None
+    if booth is None:
+        raise Invalid(_("This booth is not in this mall."), code="invalid_booth")
+    return booth
 
 
 def _deadlines(received_at: dt.datetime, track: str, tz) -> tuple[dt.datetime, dt.datetime]:
@@ -233,16 +238,6 @@ def _check(step: Step, *, message: str, reason: str, note: str, booth_id, track:
     return text
 
 
-def _forward_booth(complaint: Complaint, booth_id) -> Booth:
-    try:
-        booth = Booth.objects.filter(mall_id=complaint.mall_id, pk=int(booth_id)).first()
-    except (TypeError, ValueError, OverflowError):
-        booth = None
-    if booth is None:
-        raise Invalid(_("This booth is not in this mall."), code="invalid_booth")
-    return booth
-
-
 def complaint_act(
     *,
     complaint_id: int,
@@ -286,7 +281,7 @@ def complaint_act(
 def _apply(complaint, step: Step, actor, now, text: dict, *, booth_id, track) -> Complaint:
     previous = complaint.status
     S = Complaint.Status
-    booth = _forward_booth(complaint, booth_id) if step.needs_booth else None
+    booth = _booth_in(complaint.mall_id, booth_id) if step.needs_booth else None
     if booth is not None:
         complaint.booth = booth
     if track and track != complaint.track and step.name in ("verify", "forward"):

@@ -101,11 +101,6 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_published(self) -> bool:
-        """Citizens may see it (it was opened at some point)."""
-        return self.opens_at is not None
-
     def accepts_input(self, now=None) -> bool:
         """Open and not past its closing time: votes and comments are taken."""
         now = now or timezone.now()

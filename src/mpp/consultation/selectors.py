@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mpp.catalog.models import Mall
@@ -54,17 +55,19 @@ class Tally:
         }
 
 
-def _with_counts(topics: QuerySet) -> QuerySet:
-    def stance(value):
-        return Count("votes", filter=Q(votes__stance=value), distinct=True)
+def _count_of(model, **filters) -> Coalesce:
+    """How many rows of `model` of each topic match `filters`, as a subquery (counting
+    votes and comments through joins in one query would multiply their rows)."""
+    rows = model.objects.filter(topic=OuterRef("pk"), **filters).order_by().values("topic")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
+
+def _with_counts(topics: QuerySet) -> QuerySet:
     return topics.annotate(
-        n_agree=stance(Vote.Stance.AGREE),
-        n_disagree=stance(Vote.Stance.DISAGREE),
-        n_neutral=stance(Vote.Stance.NEUTRAL),
-        n_comments=Count(
-            "comments", filter=Q(comments__status=Comment.Status.APPROVED), distinct=True
-        ),
+        n_agree=_count_of(Vote, stance=Vote.Stance.AGREE),
+        n_disagree=_count_of(Vote, stance=Vote.Stance.DISAGREE),
+        n_neutral=_count_of(Vote, stance=Vote.Stance.NEUTRAL),
+        n_comments=_count_of(Comment, status=Comment.Status.APPROVED),
     )
 
 
@@ -163,11 +166,7 @@ def topics_managed(mall: Mall) -> list[Topic]:
     """Every topic of the mall, newest first, with tallies and `.n_pending` comments."""
     return list(
         _with_counts(Topic.objects.filter(mall=mall))
-        .annotate(
-            n_pending=Count(
-                "comments", filter=Q(comments__status=Comment.Status.PENDING), distinct=True
-            )
-        )
+        .annotate(n_pending=_count_of(Comment, status=Comment.Status.PENDING))
         .select_related("service")
         .order_by("-created_at", "-id")
     )

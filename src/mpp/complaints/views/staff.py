@@ -33,6 +33,7 @@ from mpp.complaints.selectors import (
     complaint_list,
     complaints_for,
     forward_booths,
+    overdue_count,
     staff_history,
 )
 from mpp.complaints.services import (
@@ -97,7 +98,7 @@ def complaint_manage(request, mall: str):
         "statuses": Complaint.Status.choices,
         "categories": Complaint.Category.choices,
         "open_count": visible.filter(status__in=Complaint.OPEN_STATUSES).count(),
-        "overdue_count": complaint_list(request.user, mall_id=mall_obj.pk, overdue=True).count(),
+        "overdue_count": overdue_count(request.user, mall_id=mall_obj.pk, now=now),
         "is_manager": is_manager,
         "export_form": ExportForm(
             initial={"date_from": today.replace(day=1), "date_to": today, "format": "xlsx"}

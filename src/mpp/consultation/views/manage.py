@@ -36,8 +36,6 @@ from mpp.consultation.models import Topic
 from mpp.consultation.views.common import mall_or_404, parse_id, require_manager
 from mpp.core.errors import DomainError
 
-ACTIONS = ("publish", "extend", "close", "conclude", "withdraw")
-
 
 def _manager_mall(request, mall: str):
     mall_obj = mall_or_404(mall)
@@ -183,6 +181,7 @@ def _act(action: str, topic: Topic, form, user):
     return services.topic_withdraw(topic=topic, reason=data["reason"], actor=user)
 
 
+# The actions of the topic page, with what each says when done.
 DONE = {
     "publish": gettext_lazy("The topic is published. Citizens can now vote and comment."),
     "extend": gettext_lazy("The closing date is moved."),
@@ -199,7 +198,7 @@ def topic_action(request, mall: str, topic_id: int, action: str):
     """One button of the topic page: publish, extend, close, conclude or withdraw."""
     mall_obj = _manager_mall(request, mall)
     topic = _topic_or_404(mall_obj, topic_id)
-    if action not in ACTIONS:
+    if action not in DONE:
         raise Http404(_("There is no such action."))
     form = {
         "publish": lambda: ClosingForm(request.POST),
