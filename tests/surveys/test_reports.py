@@ -592,3 +592,21 @@ def test_public_report_is_kept_a_few_minutes(world):
         html = english().get(f"/ikm/?{OCT}").content.decode()
     assert len(queries) <= 2 and "80.16" in html  # the kept report, before the new answer
     assert english().get(f"/ikm/provinsi/32/?{OCT}").content.decode().count("MPP Alfa") >= 1
+
+
+def test_mall_report_queries_do_not_grow_with_booths_and_services(
+    world, django_assert_max_num_queries
+):
+    """A mall's report (booth and service breakdowns, comments, U9) in at most 11 queries,
+    however many booths and services answered; services offered but unanswered are rows."""
+    for _ in range(4):
+        SurveyResponseFactory(offering=OfferingFactory(booth__mall=world.a), submitted_on=DAY)
+    unanswered = OfferingFactory(booth__mall=world.a)
+    with django_assert_max_num_queries(11):
+        report = report_build(
+            handling=complaint_handling, scope=scope_in_mall(world.a, "mall"), period=OCTOBER
+        )
+    booths, services = report.breakdowns
+    assert (len(booths.rows), len(services.rows)) == (7, 7)
+    row = next(r for r in services.rows if r.key == unanswered.service_id)
+    assert (row.figures.respondents, row.figures.ikm, row.rank) == (0, None, None)

@@ -22,6 +22,7 @@ import unicodedata
 from decimal import Decimal
 
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from mpp.surveys import ikm
@@ -29,6 +30,7 @@ from mpp.surveys.reports import Breakdown, Report
 
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 FORMATS = {"ikm": "0.00", "nrr": "0.000", "unit": "0.0000", "pct": "0.0"}
+FORMATS |= {"date": "yyyy-mm-dd", "time": "yyyy-mm-dd hh:mm"}
 _TYPOGRAPHY = str.maketrans(
     {
         "‐": "-",
@@ -81,7 +83,7 @@ def _put(sheet, row: int, values, *, bold: bool = False, formats: dict | None = 
 
     for col, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=col)
-        if isinstance(value, str) or value.__class__.__name__ == "__proxy__":
+        if isinstance(value, str | Promise):
             cell.value = str(value)
             cell.data_type = "s"  # a leading "=" stays text
         else:
@@ -103,7 +105,7 @@ def _summary_sheet(sheet, report: Report) -> None:
         (_("Made at"), timezone.localtime(report.generated_at).replace(tzinfo=None)),
     ]
     for n, (label, value) in enumerate(heading, start=2):
-        _put(sheet, n, [label, value], formats={2: "yyyy-mm-dd hh:mm" if n == 6 else "yyyy-mm-dd"})
+        _put(sheet, n, [label, value], formats={2: FORMATS["time" if n == 6 else "date"]})
     n += 2
     _put(
         sheet,
@@ -123,7 +125,9 @@ def _summary_sheet(sheet, report: Report) -> None:
     for i, line in enumerate(report.elements, start=1):
         values = [i, line.element.code, line.element.name, line.total]
         values += [line.nrr, line.weighted, line.converted, line.mutu or ""]
-        _put(sheet, n + i, values, formats={5: "0.000", 6: "0.000", 7: "0.00"})
+        _put(
+            sheet, n + i, values, formats={5: FORMATS["nrr"], 6: FORMATS["nrr"], 7: FORMATS["ikm"]}
+        )
     n += len(report.elements) + 2
     rows = [
         (_("Unit value (sum of the weighted NRRs)"), r.unit_value, FORMATS["unit"]),
@@ -177,14 +181,19 @@ def report_xlsx(report: Report) -> bytes:
     n = 2
     for title, lines in report.profile:
         for line in lines:
-            _put(profile, n, [title, line.label, line.count, line.percent], formats={4: "0.0"})
+            _put(
+                profile,
+                n,
+                [title, line.label, line.count, line.percent],
+                formats={4: FORMATS["pct"]},
+            )
             n += 1
     profile.column_dimensions["A"].width = profile.column_dimensions["B"].width = 32
     if report.scope.mall is not None:
         comments = book.create_sheet(_sheet_title(_("Comments")))
         _put(comments, 1, [_("Date"), _("Service"), _("Comment")], bold=True)
         for n, c in enumerate(report.comments, start=2):
-            _put(comments, n, [c.submitted_on, c.service, c.text], formats={1: "yyyy-mm-dd"})
+            _put(comments, n, [c.submitted_on, c.service, c.text], formats={1: FORMATS["date"]})
         comments.column_dimensions["B"].width = 36
         comments.column_dimensions["C"].width = 100
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ transaction as the insert, so one invitation yields at most one answer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import uuid
 
@@ -35,6 +36,7 @@ from mpp.surveys.ikm import (
 
 INVITATION_DAYS = 30  # an invitation can be answered this long after the transaction
 TOKEN_BYTES = 16  # secrets.token_urlsafe(16): 22 characters, 128 random bits
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what a token may look like
 
 
 def new_token() -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,12 +31,11 @@ from mpp.catalog.models import Agency, Booth, Mall, Offering, Service
 from mpp.core.models import Region
 from mpp.surveys import ikm
 from mpp.surveys.models import SurveyInvitation, SurveyResponse
-from mpp.surveys.selectors import Comment, IkmResult, ikm_compute
+from mpp.surveys.selectors import Comment, IkmResult, ikm_compute, index_of
 
 ROMAN = ("I", "II", "III", "IV")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s.()-]{6,}\d")
-_EMPTY = dict.fromkeys(ikm.ELEMENT_CODES)
 
 
 @dataclass(frozen=True)
@@ -125,13 +124,9 @@ class Figures:
 
 def figures_of(totals: Mapping[str, int], respondents: int, transactions: int) -> Figures:
     need = ikm.krejcie_morgan(transactions)
-    if not respondents:
-        return Figures(0, transactions, need, need > 0, None, None, None, _EMPTY)
-    exact, n = ikm.ikm_value(totals, respondents), respondents
-    mutu = ikm.mutu_for(exact)
-    nrr = {c: ikm.round_half_up(ikm.nrr(totals[c], n), 3) for c in ikm.ELEMENT_CODES}
-    value = ikm.round_half_up(exact, 2)
-    return Figures(n, transactions, need, n < need, value, mutu.code, mutu.label, nrr)
+    _exact, value, mutu, nrr = index_of(totals, respondents)
+    code, label = (mutu.code, mutu.label) if mutu else (None, None)
+    return Figures(respondents, transactions, need, respondents < need, value, code, label, nrr)
 
 
 @dataclass(frozen=True)
@@ -287,7 +282,7 @@ def _labels(kind: str, scope: Scope, ids) -> dict:
         offered = offered.filter(booth=scope.booth)
     if scope.agency:
         offered = offered.filter(service__agency=scope.agency)
-    services = Service.objects.filter(pk__in={*ids, *offered.values_list("service_id", flat=True)})
+    services = Service.objects.filter(Q(pk__in=ids) | Q(pk__in=offered.values("service_id")))
     prefix = f"gerai:{scope.booth.ticket_prefix}," if scope.booth else ""
     return {
         s.pk: (s.name, str(s.agency), f"{prefix}layanan:{s.code}", (str(s.agency), s.name))
@@ -319,9 +314,11 @@ def _breakdown(kind: str, scope: Scope, period: Period) -> Breakdown:
             figures = figures_of(totals or {}, respondents, transactions)
             rows.append((order, Row(key, label, detail, param, figures)))
     rows = [row for _order, row in sorted(rows, key=lambda pair: pair[0])]
-    ranks = {row.key: row.rank for row in _ranked(rows)}
-    rows = _ranked(rows) if kind == "mall" else [replace(r, rank=ranks[r.key]) for r in rows]
-    return Breakdown(kind, KINDS[kind][1], rows)
+    ranked = _ranked(rows)
+    if kind != "mall":  # the natural order, each row with its rank
+        ranks = {row.key: row.rank for row in ranked}
+        ranked = [replace(r, rank=ranks[r.key]) for r in rows]
+    return Breakdown(kind, KINDS[kind][1], ranked)
 
 
 # Complaint handling beside U9 ------------------------------------------------------

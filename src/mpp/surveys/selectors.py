@@ -7,6 +7,7 @@
     tablet_invitation(counter_id, now=None) -> SurveyInvitation | None
     ikm_compute(*, mall_id=None, agency_id=None, booth_id=None, service_id=None,
                 province_code=None, date_from, date_to, with_comments=True) -> IkmResult
+    index_of(totals, respondents) -> (exact IKM, IKM, Mutu, NRRs)   (also each report row)
     period_range(kind, year, number=1) -> (first day, last day)
 
 Why ikm_compute is one aggregate query: a province's year is tens of thousands of
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,8 +30,7 @@ from django.utils.translation import gettext as _
 
 from mpp.core.errors import Invalid
 from mpp.surveys import ikm
-from mpp.surveys.models import SurveyInvitation, SurveyResponse, TransactionKind
-from mpp.surveys.services import TOKEN_PATTERN
+from mpp.surveys.models import TOKEN_PATTERN, SurveyInvitation, SurveyResponse, TransactionKind
 
 TABLET_MINUTES = 10  # the counter's tablet offers the survey this long after a finish
 COMMENTS_MAX = 500  # newest comments returned with an IKM
@@ -206,6 +207,21 @@ def _profile(row: dict) -> dict[str, dict[str, int]]:
     return profile
 
 
+def index_of(
+    totals: Mapping[str, int], respondents: int
+) -> tuple[Decimal | None, Decimal | None, ikm.Mutu | None, dict[str, Decimal | None]]:
+    """(exact IKM, IKM to 2 places, its mutu, each element's NRR to 3 places) of the score
+    totals of `respondents` answers; all None without answers. The one place a scope's
+    index is computed: ikm_compute and every row of a report's breakdowns use it."""
+    if not respondents:
+        return None, None, None, dict.fromkeys(ikm.ELEMENT_CODES)
+    exact = ikm.ikm_value(totals, respondents)
+    nrrs = {
+        code: ikm.round_half_up(ikm.nrr(totals[code], respondents), 3) for code in ikm.ELEMENT_CODES
+    }
+    return exact, ikm.round_half_up(exact, 2), ikm.mutu_for(exact), nrrs
+
+
 def ikm_compute(
     *,
     date_from: dt.date,
@@ -245,18 +261,8 @@ def ikm_compute(
     respondents = row.pop("respondents") or 0
     totals = {e.code: int(row.pop(f"sum_{e.field}") or 0) for e in ikm.ELEMENTS}
     required = ikm.krejcie_morgan(transactions)
-    if respondents:
-        exact = ikm.ikm_value(totals, respondents)
-        mutu = ikm.mutu_for(exact)
-        elements = {
-            code: ikm.round_half_up(ikm.nrr(total, respondents), 3)
-            for code, total in totals.items()
-        }
-        unit = ikm.round_half_up(ikm.unit_value(totals, respondents), 4)
-        rounded = ikm.round_half_up(exact, 2)
-    else:
-        exact = unit = rounded = mutu = None
-        elements = {e.code: None for e in ikm.ELEMENTS}
+    exact, rounded, mutu, elements = index_of(totals, respondents)
+    unit = ikm.round_half_up(ikm.unit_value(totals, respondents), 4) if respondents else None
     comments = []
     if with_comments and respondents:
         comments = [

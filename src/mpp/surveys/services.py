@@ -21,7 +21,6 @@ response, so the log cannot join an answer to its transaction either.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -51,9 +50,9 @@ from mpp.surveys.models import (
     SurveyResponse,
     TransactionKind,
 )
+from mpp.surveys.selectors import invitation_by_token
 
 COMMENT_MAX = 1000
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NOTIFY_TEMPLATE = "survey_invitation"
 
 
@@ -76,10 +75,6 @@ def _answered() -> Conflict:
 
 
 # Invitations -----------------------------------------------------------------
-
-
-def _local_date(mall: Mall, now: dt.datetime) -> dt.date:
-    return now.astimezone(mall.tz).date()
 
 
 def invitation_create(
@@ -120,17 +115,17 @@ def invitation_create(
         counter_id=counter_id,
         province_code=mall.regency_id[:2],
         created_at=now,
-        created_on=_local_date(mall, now),
+        created_on=timezone.localdate(now, mall.tz),
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
     )
     try:
         with transaction.atomic():  # a savepoint: a lost race leaves the caller usable
             invitation.save(force_insert=True)
     except IntegrityError:
-        existing = SurveyInvitation.objects.filter(kind=kind, transaction_id=transaction_id)
-        if not existing.exists():
+        existing = SurveyInvitation.objects.filter(kind=kind, transaction_id=transaction_id).first()
+        if existing is None:
             raise
-        return existing.get()
+        return existing
     event_record(
         kind="survey.invited",
         subject_type="survey_invitation",
@@ -145,12 +140,16 @@ def invitation_create(
 # Answers ---------------------------------------------------------------------
 
 
-def _score(value) -> int | None:
-    if isinstance(value, bool):
-        return None
+def _whole(value) -> int | None:
+    """An int, or a string of digits, as an int (not a bool); else None."""
     if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and value in SCORES else None
+        return int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _score(value) -> int | None:
+    value = _whole(value)
+    return value if value in SCORES else None
 
 
 def clean_answers(answers: Mapping) -> dict[str, int]:
@@ -180,11 +179,8 @@ def clean_answers(answers: Mapping) -> dict[str, int]:
 
 
 def _age(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and AGE_MIN <= value <= AGE_MAX else None
+    value = _whole(value)
+    return value if value is not None and AGE_MIN <= value <= AGE_MAX else None
 
 
 def clean_profile(profile: Mapping) -> dict:
@@ -234,12 +230,6 @@ def invitation_check(invitation: SurveyInvitation | None, now: dt.datetime) -> S
     return invitation
 
 
-def _find(token) -> SurveyInvitation | None:
-    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
-        return None
-    return SurveyInvitation.objects.select_related("mall").filter(token=token).first()
-
-
 @transaction.atomic
 def response_submit(
     *,
@@ -257,7 +247,7 @@ def response_submit(
     one wins; the other gets survey_already_answered and writes nothing.
     """
     now = now or timezone.now()
-    invitation = invitation_check(_find(token), now)
+    invitation = invitation_check(invitation_by_token(token), now)
     scores = clean_answers(answers)
     person = clean_profile(profile)
     text = clean_comment(comment)
@@ -279,7 +269,7 @@ def response_submit(
         **person,
         comment=text,
         channel=channel,
-        submitted_on=_local_date(invitation.mall, now),
+        submitted_on=timezone.localdate(now, invitation.mall.tz),
     )
     event_record(
         kind="survey.answered",

@@ -11,23 +11,14 @@ page can show the link without either app importing the other's models.
 
 from __future__ import annotations
 
-import segno
 from django import template
 from django.utils.safestring import mark_safe
 
+from mpp.core.qr import qr_svg
 from mpp.surveys.selectors import invitation_for, invitation_state
 from mpp.surveys.services import survey_path
 
 register = template.Library()
-
-QR_ERROR = "m"
-QR_BORDER = 2
-
-
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code of `url`, sized by CSS (viewBox only)."""
-    code = segno.make(url, error=QR_ERROR, micro=False)
-    return code.svg_inline(scale=1, border=QR_BORDER, omitsize=True, svgclass="qr")
 
 
 @register.simple_tag(takes_context=True)

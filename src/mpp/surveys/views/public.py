@@ -19,23 +19,21 @@ from django.views.decorators.http import require_GET
 
 from mpp.catalog.selectors import mall_get
 from mpp.surveys.selectors import ikm_compute, period_before, period_of
-
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+from mpp.surveys.views.reports import period_containing
 
 
 def _periods(today: dt.date) -> list[dict]:
     month_from, _month_to = period_of("month", today)
     prev_from, prev_to = period_before("month", today)
-    quarter_from, quarter_to = period_before("quarter", today)
-    quarter = (quarter_from.month - 1) // 3 + 1
+    quarter = period_containing("quarter", period_before("quarter", today)[0])
     return [
         {"key": "month", "date_from": month_from, "date_to": today, "running": True},
         {"key": "previous_month", "date_from": prev_from, "date_to": prev_to},
         {
             "key": "previous_quarter",
-            "date_from": quarter_from,
-            "date_to": quarter_to,
-            "label": _("Quarter %(n)s %(year)s") % {"n": ROMAN[quarter], "year": quarter_from.year},
+            "date_from": quarter.date_from,
+            "date_to": quarter.date_to,
+            "label": quarter.label,
         },
     ]
 

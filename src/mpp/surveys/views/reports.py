@@ -217,10 +217,16 @@ def scope_in_mall(mall: Mall, value: str | None) -> Scope:
     return Scope(level, mall.regency_id[:2], mall=mall, agency=agency, booth=booth, service=service)
 
 
+def _sees_whole_mall(user) -> bool:
+    """National admins and a mall's managers read every scope of the mall; anyone else (a
+    booth supervisor) only their own booth."""
+    return user.is_national or user.role == Role.MALL_MANAGER
+
+
 def scope_for_user(user, scope: Scope) -> Scope:
     """What `user` may read of `scope`: a mall's managers and national admins all of it; a
     booth supervisor only their booth (a service is narrowed to their booth)."""
-    if user.is_national or user.role == Role.MALL_MANAGER:
+    if _sees_whole_mall(user):
         return scope
     booth = Booth.objects.filter(pk=user.booth_id, mall_id=scope.mall.pk).first()
     if booth is None:
@@ -242,9 +248,8 @@ def scope_choices(mall: Mall, user) -> list[tuple[str, list[tuple[str, str]]]]:
     """The scopes `user` may pick in the form, grouped: [(group, [(lingkup, label)])]."""
     booths = Booth.objects.filter(mall=mall).select_related("agency").order_by("sort_order", "name")
     offered = Offering.objects.filter(mall=mall).select_related("service")
-    if not (user.is_national or user.role == Role.MALL_MANAGER):
+    if not _sees_whole_mall(user):
         offered = offered.filter(booth_id=user.booth_id)
-    if not (user.is_national or user.role == Role.MALL_MANAGER):
         own = booths.filter(pk=user.booth_id).first()
         if own is None:
             return []
