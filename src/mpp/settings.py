@@ -158,6 +158,12 @@ MPP_RATE_LIMITS = {
     "complaint_ip": _rate("MPP_RATE_COMPLAINT_IP", "10/600"),  # complaints filed per IP
     "complaint_lookup_ip": _rate("MPP_RATE_COMPLAINT_LOOKUP_IP", "30/60"),  # tracking
     "search_ip": _rate("MPP_RATE_SEARCH_IP", "120/60"),  # service searches per IP
+    "assistant_ip": _rate("MPP_RATE_ASSISTANT_IP", "30/60"),  # assistant messages per IP
+    "assistant_sender": _rate("MPP_RATE_ASSISTANT_SENDER", "20/60"),  # per WhatsApp/SMS sender
+    "consultation_comment_ip": _rate("MPP_RATE_CONSULTATION_COMMENT_IP", "20/600"),
+    "consultation_comment_voter": _rate("MPP_RATE_CONSULTATION_COMMENT_VOTER", "5/600"),
+    "consultation_vote_ip": _rate("MPP_RATE_CONSULTATION_VOTE_IP", "120/600"),
+    "consultation_vote_voter": _rate("MPP_RATE_CONSULTATION_VOTE_VOTER", "30/600"),
 }
 # The counters' key prefix (tests and benchmarks isolate themselves with it).
 MPP_RATELIMIT_PREFIX = os.environ.get("MPP_RATELIMIT_PREFIX", "rl")

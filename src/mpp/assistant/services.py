@@ -39,7 +39,6 @@ CHANNELS = (Channel.WHATSAPP.value, Channel.SMS.value)  # the outbox's phone cha
 TEMPLATE = "assistant_reply"
 SILENCE = dt.timedelta(minutes=30)  # a conversation quiet this long starts afresh
 RECEIPTS_KEPT = dt.timedelta(days=7)  # longer than any gateway retries a delivery
-SENDER_RATE = (20, 60)  # messages per sender per minute (settings: "assistant_sender")
 QUEUED, DUPLICATE, RATE_LIMITED = "queued", "duplicate", "rate_limited"
 LANGUAGE_KEY = "lang"  # the conversation's last language, kept beside the engine's state
 
@@ -95,11 +94,11 @@ def inbound_reply(*, channel: str, inbound: Inbound, mall_id: int | None) -> str
                 InboundReceipt.objects.create(channel=channel, message_digest=message_digest)
         except IntegrityError:
             return DUPLICATE
-        count, seconds = limit_for("assistant_sender") or SENDER_RATE
-        limited = ratelimit_hit(
-            scope="assistant_sender", key=digest[:32], limit=count, window_seconds=seconds
+        limit = limit_for("assistant_sender")
+        limited = limit and ratelimit_hit(
+            scope="assistant_sender", key=digest[:32], limit=limit[0], window_seconds=limit[1]
         )
-        if not limited.allowed:
+        if limited and not limited.allowed:
             log.info("assistant: %s sender over its rate limit, no reply", channel)
             return RATE_LIMITED
         conversation = _conversation(channel, digest, now)

@@ -1,21 +1,17 @@
-"""The assistant's rate limit per client IP (mpp.core.ratelimit), for the page and the API.
+"""The assistant's rate limit per client IP, for the page and the API.
 
 Why: one message can cost several searches (a family's options are each looked up),
-so a script must not take the server for itself. Limit: settings.MPP_RATE_LIMITS
-["assistant_ip"] when configured, else ASSISTANT_RATE (loose: mobile networks put many
-people behind one address). Messaging senders are limited in services.py, per sender.
+so a script must not take the server for itself. The limit is
+settings.MPP_RATE_LIMITS["assistant_ip"] (loose: mobile networks put many people behind
+one address), counted by core.ratelimit. Messaging senders are limited in services.py,
+per sender ("assistant_sender").
 """
 
 from __future__ import annotations
 
-from mpp.core.ratelimit import RateLimitResult, client_ip, limit_for, ratelimit_hit
-
-ASSISTANT_RATE = (30, 60)  # messages per IP per minute
+from mpp.core.ratelimit import RateLimitResult, ratelimit_check
 
 
 def assistant_throttle(request) -> RateLimitResult:
     """Count one message of this client; `.allowed` False: answer 429 (Retry-After)."""
-    count, seconds = limit_for("assistant_ip") or ASSISTANT_RATE
-    return ratelimit_hit(
-        scope="assistant_ip", key=client_ip(request), limit=count, window_seconds=seconds
-    )
+    return ratelimit_check(request, name="assistant")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,26 +42,14 @@ from mpp.consultation.records import (
     topic_locked,
 )
 from mpp.core.errors import Conflict, Invalid
-from mpp.core.ratelimit import RateLimited, ratelimit_hit
-
-# (count, seconds); settings.MPP_RATE_LIMITS may override any of them (None: no limit).
-# Per IP they are loose: a mall's public Wi-Fi and mobile CGNAT put many people behind one.
-DEFAULT_LIMITS = {
-    "consultation_comment_ip": (20, 600),
-    "consultation_comment_voter": (5, 600),
-    "consultation_vote_ip": (120, 600),
-    "consultation_vote_voter": (30, 600),
-}
-
-
-def _limit(scope: str) -> tuple[int, int] | None:
-    configured = getattr(settings, "MPP_RATE_LIMITS", {}) or {}
-    return configured[scope] if scope in configured else DEFAULT_LIMITS[scope]
+from mpp.core.ratelimit import RateLimited, limit_for, ratelimit_hit
 
 
 def throttle(scope: str, key: str | None) -> None:
-    """Count one attempt against a limit of DEFAULT_LIMITS; RateLimited (429) when over."""
-    limit = _limit(scope)
+    """Count one attempt against a named limit of settings.MPP_RATE_LIMITS
+    ("consultation_comment_ip", "_voter", "consultation_vote_ip", "_voter": loose per IP,
+    as a mall's Wi-Fi puts many people behind one); RateLimited (429) when over."""
+    limit = limit_for(scope)
     if not key or not limit:
         return
     result = ratelimit_hit(scope=scope, key=key[:64], limit=limit[0], window_seconds=limit[1])

@@ -34,8 +34,9 @@ from mpp.bookings.views.days import booking_days, day_slots, is_bookable
 from mpp.catalog.pages import fee_label
 from mpp.core.errors import DomainError, Invalid
 from mpp.core.pii import phone_mask
+from mpp.core.qr import qr_svg
 from mpp.core.ratelimit import ratelimit_check
-from mpp.queueing.views.ticket import ZONE_ABBR, qr_svg
+from mpp.queueing.views.ticket import ZONE_ABBR
 
 
 def booking_facts(booking: Booking) -> dict:

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from mpp.catalog.models import Mall
-from mpp.catalog.selectors import mall_get, offerings_for_mall
+from mpp.catalog.selectors import offerings_for_mall
 from mpp.complaints.models import Complaint
 from mpp.complaints.validation import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 from mpp.core.ratelimit import RateLimitResult
@@ -22,13 +22,6 @@ from mpp.core.ratelimit import RateLimitResult
 # A POST larger than this is refused before Django reads it (the attachment's limit
 # plus room for the form's text).
 POST_MAX_BYTES = ATTACHMENT_MAX_BYTES + 256 * 1024
-
-
-def mall_or_404(code: str) -> Mall:
-    mall = mall_get(code)
-    if mall is None:
-        raise Http404(_("No mall with this code."))
-    return mall
 
 
 def service_groups(mall: Mall) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -17,13 +17,13 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mpp.catalog.pages import mall_or_404
 from mpp.complaints.forms import ComplaintForm, TrackForm
 from mpp.complaints.selectors import complaint_by_code, public_history
 from mpp.complaints.services import complaint_file
 from mpp.complaints.throttle import complaint_throttle
 from mpp.complaints.validation import code_grouped
 from mpp.complaints.views.common import (
-    mall_or_404,
     serve_attachment,
     service_choices,
     service_groups,

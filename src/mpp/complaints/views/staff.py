@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 
 from mpp.accounts.selectors import can_operate_mall
 from mpp.catalog.models import Booth
+from mpp.catalog.pages import mall_or_404
 from mpp.complaints.export import export_csv, export_rows, export_xlsx
 from mpp.complaints.forms import ExportForm, FilterForm
 from mpp.complaints.models import Complaint
@@ -42,7 +43,7 @@ from mpp.complaints.services import (
     complaints_export_record,
 )
 from mpp.complaints.validation import code_grouped
-from mpp.complaints.views.common import mall_or_404, serve_attachment
+from mpp.complaints.views.common import serve_attachment
 from mpp.complaints.views.public import form_page
 from mpp.complaints.workflow import MANAGERS, STEPS, allowed_steps, role_of
 from mpp.core.errors import DomainError

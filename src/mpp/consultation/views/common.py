@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp.accounts.models import Role
 from mpp.accounts.selectors import can_manage_mall
 from mpp.catalog.models import Mall
-from mpp.catalog.selectors import mall_get
 from mpp.core.errors import DomainError
 
 # Plain sentences for the codes a citizen may meet (the service's message otherwise).
@@ -44,13 +42,6 @@ class Problem:
 
 def problem(exc: DomainError) -> Problem:
     return Problem(exc.code, str(MESSAGES.get(exc.code, exc.message)))
-
-
-def mall_or_404(code: str) -> Mall:
-    mall = mall_get(code)
-    if mall is None:
-        raise Http404(_("No mall with this code."))
-    return mall
 
 
 def may_manage_consultations(user, mall_id: int) -> bool:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mpp.catalog.pages import mall_or_404
 from mpp.consultation import selectors, services
 from mpp.consultation.forms import (
     ClosingForm,
@@ -33,7 +34,7 @@ from mpp.consultation.forms import (
     closing_time,
 )
 from mpp.consultation.models import Topic
-from mpp.consultation.views.common import mall_or_404, parse_id, require_manager
+from mpp.consultation.views.common import parse_id, require_manager
 from mpp.core.errors import DomainError
 
 

@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mpp.catalog.pages import mall_or_404
 from mpp.catalog.selectors import offerings_for_mall
 from mpp.consultation import selectors, services
 from mpp.consultation.forms import CommentForm, VoteForm, add_service_error
 from mpp.consultation.models import Comment, Topic, Vote
 from mpp.consultation.views.common import (
     Problem,
-    mall_or_404,
     may_manage_consultations,
     parse_id,
     problem,

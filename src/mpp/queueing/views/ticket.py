@@ -8,7 +8,6 @@ stream and re-fetches only the status fragment when the queue moves.
 
 from __future__ import annotations
 
-import segno
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from mpp.catalog.pages import fee_label
+from mpp.core.qr import qr_svg
 from mpp.queueing.models import Ticket
 from mpp.queueing.selectors import ticket_estimate, ticket_get
 
-QR_ERROR = "m"  # medium error correction: survives a smudged thermal print
-QR_BORDER = 2
 PAPER_WIDTHS = ("80", "58")  # thermal paper widths in mm; the first is the default
 FINAL_STATUSES = (Ticket.Status.DONE, Ticket.Status.NO_SHOW, Ticket.Status.EXPIRED)
 # Region names of Indonesia's three time zones, shown after the time on the slip.
@@ -31,12 +29,6 @@ ZONE_ABBR = {
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
-
-
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code of `url`, sized by CSS (viewBox, no width/height)."""
-    code = segno.make(url, error=QR_ERROR, micro=False)
-    return code.svg_inline(scale=1, border=QR_BORDER, omitsize=True, svgclass="qr")
 
 
 def _ticket_or_404(ticket_id) -> Ticket:
