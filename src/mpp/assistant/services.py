@@ -16,8 +16,6 @@ text is read and forgotten: not stored, not logged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 
 from django.conf import settings
@@ -29,6 +27,8 @@ from mpp.assistant.gateways import Inbound
 from mpp.assistant.language import detect
 from mpp.assistant.models import Conversation, InboundReceipt
 from mpp.assistant.render import answer_text
+from mpp.core.links import public_base_url
+from mpp.core.pii import keyed_digest
 from mpp.core.ratelimit import limit_for, ratelimit_hit
 from mpp.notifications.models import Channel
 from mpp.notifications.services import message_enqueue
@@ -44,8 +44,7 @@ LANGUAGE_KEY = "lang"  # the conversation's last language, kept beside the engin
 
 
 def _digest(kind: str, value: str) -> str:
-    key = settings.MPP_PII_KEY.encode()
-    return hmac.new(key, f"assistant-{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"assistant-{kind}:{value}")
 
 
 def sender_digest(channel: str, sender: str) -> str:
@@ -106,7 +105,7 @@ def inbound_reply(*, channel: str, inbound: Inbound, mall_id: int | None) -> str
         language = reply_language(inbound.text, state)
         with translation.override(language):
             new_state, answer = engine.reply(state, inbound.text, mall_id=mall_id)
-            text = answer_text(answer, channel=channel, base_url=settings.MPP_PUBLIC_URL)
+            text = answer_text(answer, channel=channel, base_url=public_base_url())
         message_enqueue(
             channel=channel,
             recipient=inbound.sender,

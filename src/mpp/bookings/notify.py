@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from mpp.bookings.calendar import local_datetime
 from mpp.bookings.models import Booking
+from mpp.core.links import public_url
 from mpp.notifications.services import message_enqueue, messages_enqueue, messages_withdraw
 
 REMINDER_AT = dt.time(7, 0)  # mall-local time on the day before
@@ -44,8 +45,8 @@ def _context(booking: Booking) -> dict:
 def _link(booking: Booking) -> dict:
     """{"url": the booking's page} when settings.MPP_PUBLIC_URL is set (the code is the
     only identifier in it: no NIK, no phone)."""
-    base = settings.MPP_PUBLIC_URL
-    return {"url": base + reverse("booking-detail", args=[booking.code])} if base else {}
+    url = public_url(reverse("booking-detail", args=[booking.code]))
+    return {"url": url} if url else {}
 
 
 def _recipients(booking: Booking) -> list[tuple[str, str]]:

@@ -22,7 +22,8 @@ from django.db import transaction
 
 from mpp.bookings.models import Booking
 from mpp.core.errors import DomainError
-from mpp.surveys.services import invitation_notify, public_base_url
+from mpp.core.links import public_base_url
+from mpp.surveys.services import invitation_notify
 
 log = logging.getLogger(__name__)
 CHANNEL = "sms"

@@ -11,11 +11,11 @@ only the recipients), nor the citizen's name when the complaint is anonymous.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 
 from mpp.complaints.models import Complaint
 from mpp.complaints.validation import code_grouped
+from mpp.core.links import public_url
 from mpp.notifications.services import message_enqueue
 
 TEMPLATES = {
@@ -37,8 +37,7 @@ def _recipients(complaint: Complaint) -> list[tuple[str, str]]:
 def _tracking_url() -> str:
     """The tracking page (the code is typed there, never put in a link), when
     settings.MPP_PUBLIC_URL says where citizens reach this installation; else ""."""
-    base = str(getattr(settings, "MPP_PUBLIC_URL", "") or "").rstrip("/")
-    return f"{base}{reverse('complaint-track')}" if base else ""
+    return public_url(reverse("complaint-track"))
 
 
 def complaint_notify(complaint: Complaint, event: str, *, message: str = "") -> int:

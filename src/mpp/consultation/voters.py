@@ -11,11 +11,9 @@ The cookie never goes into a URL or a log.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
-from django.conf import settings
+from mpp.core.pii import keyed_digest
 
 COOKIE = "mpp_voter"
 SALT = "mpp.consultation.voter"
@@ -25,8 +23,7 @@ TOKEN_BYTES = 18
 
 def voter_key_of(token: str) -> str:
     """The stored form of a voter token: 64 hex characters of a keyed digest."""
-    key = settings.MPP_PII_KEY.encode()
-    return hmac.new(key, f"consultation-voter:{token}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"consultation-voter:{token}")
 
 
 def voter_token(request) -> str | None:

@@ -18,10 +18,17 @@ import hmac
 from django.conf import settings
 
 
-def nik_digest(nik: str) -> str:
-    """HMAC-SHA256 of the 16 NIK digits under MPP_PII_KEY, as 64 hex characters."""
+def keyed_digest(value: str) -> str:
+    """HMAC-SHA256 of `value` under MPP_PII_KEY, as 64 hex characters: how personal
+    identifiers are stored when only "the same one again?" must be answered. Callers
+    prefix their kind ("assistant-sender:...") so equal values of two kinds differ."""
     key = settings.MPP_PII_KEY.encode()
-    return hmac.new(key, nik.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def nik_digest(nik: str) -> str:
+    """The keyed digest of the 16 NIK digits (unprefixed: stored digests stay valid)."""
+    return keyed_digest(nik)
 
 
 def nik_mask(nik: str) -> str:

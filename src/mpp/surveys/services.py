@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from mpp.catalog.models import Mall
 from mpp.core.errors import Conflict, DomainError, Invalid, NotFound
 from mpp.core.events import event_record
+from mpp.core.links import public_base_url
 from mpp.notifications.services import message_enqueue
 from mpp.surveys.ikm import (
     AGE_MAX,
@@ -281,11 +282,6 @@ def response_submit(
 
 
 # The link by SMS / WhatsApp / e-mail -------------------------------------------
-
-
-def public_base_url() -> str:
-    """The address citizens reach this installation at (settings.MPP_PUBLIC_URL), or ""."""
-    return str(getattr(settings, "MPP_PUBLIC_URL", "") or "").rstrip("/")
 
 
 def survey_path(token: str) -> str:

@@ -30,6 +30,7 @@ from mpp.assistant.render import API, WHATSAPP, answer_text
 from mpp.assistant.services import CHANNELS, inbound_replies, inbound_reply
 from mpp.assistant.throttle import assistant_throttle
 from mpp.core.errors import Forbidden, NotFound
+from mpp.core.links import public_base_url
 from mpp.core.ratelimit import RateLimited
 
 router = Router(tags=["assistant"])
@@ -131,7 +132,7 @@ def assistant_message(request, payload: MessageIn):
         raise RateLimited(limited.retry_after)
     state, answer = engine.reply(payload.state, payload.text, mall_id=mall_id)
     return {
-        "reply": answer_text(answer, channel=API, base_url=settings.MPP_PUBLIC_URL),
+        "reply": answer_text(answer, channel=API, base_url=public_base_url()),
         "kind": answer.kind,
         "options": [
             {"number": c.number, "label": c.label, "service": c.service or None}
