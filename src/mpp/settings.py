@@ -10,6 +10,7 @@ MPP_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
 MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key
 MPP_PUBLIC_URL the address citizens reach this installation at, for links in messages
+MPP_OUTBOX_LEASE, MPP_OUTBOX_BACKOFF: the outbox worker's lease and back-off schedule (seconds)
 """
 
 import hashlib
@@ -193,6 +194,15 @@ MPP_SMS_GATEWAY_URL = os.environ.get("MPP_SMS_GATEWAY_URL", "")
 # for links in SMS and e-mail (booking page, survey). Empty: messages carry no link.
 MPP_PUBLIC_URL = os.environ.get("MPP_PUBLIC_URL", "").rstrip("/")
 MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
+# The outbox worker (mpp.notifications.worker; docs/faults.md "## outbox"). The lease: how
+# long a worker holds the one message it is sending before another worker may take it
+# (a killed worker's message is due again after at most this); a gateway request's
+# timeout is at most a third of it. The back-off: seconds to wait after the 1st, 2nd, ...
+# failed attempt (each +-10 %); a message gets one attempt more than there are waits, then
+# it is given up (default: 8 attempts over about 3 h 43 min).
+MPP_OUTBOX_LEASE = float(os.environ.get("MPP_OUTBOX_LEASE", "30"))
+_OUTBOX_BACKOFF = os.environ.get("MPP_OUTBOX_BACKOFF", "30,120,480,1920,3600,3600,3600")
+MPP_OUTBOX_BACKOFF = [float(seconds) for seconds in _OUTBOX_BACKOFF.split(",") if seconds.strip()]
 # The service assistant's messaging webhook (/api/v1/assistant/webhook/<channel>): the
 # shared secret the inbound gateway sends (Authorization: Bearer or X-Webhook-Token).
 # Empty: the webhook refuses every message (403 webhook_disabled).

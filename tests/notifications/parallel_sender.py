@@ -7,7 +7,6 @@ Prints one JSON line: the ids of the messages this process sent.
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -17,9 +16,10 @@ def main() -> None:
 
     django.setup()
     from mpp.notifications.worker import run_once
+    from tests.parallel import begin
 
-    time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
-    result = run_once(jobs=False, batch_size=5)
+    begin(float(sys.argv[1]))
+    result = run_once(jobs=False)
     print(json.dumps({"sent": result.sent, "retried": result.retried, "dead": result.dead}))
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from mpp.accounts.models import Role
 from mpp.accounts.services import staff_sync_permissions
+from mpp.core.models import Event
 from mpp.notifications.admin import email_mask
 from mpp.notifications.models import Message, Status
 from mpp.notifications.services import message_enqueue
@@ -86,3 +87,48 @@ def test_requeue_action_sends_given_up_messages_again(client, messages):
 def test_email_mask():
     assert email_mask("warga@example.id") == "w***@example.id"
     assert email_mask("broken") == "***"
+
+
+def test_national_admin_lists_given_up_messages_and_resends_them(client, context):
+    dead = [
+        message_enqueue(
+            channel="sms", recipient=PHONE, template="booking_reminder", context=context
+        )
+        for _ in range(3)
+    ]
+    alive = message_enqueue(
+        channel="sms", recipient="+6281299990000", template="booking_confirmed", context=context
+    )
+    Message.objects.filter(pk__in=[m.pk for m in dead]).update(
+        status=Status.DEAD, attempts=8, last_error="no gateway configured"
+    )
+    admin_user = staff("nasional", Role.NATIONAL_ADMIN)
+    client.force_login(admin_user)
+
+    page = client.get("/admin/notifications/message/", {"status__exact": "dead"})
+    assert page.status_code == 200
+    listed = [m.pk for m in page.context["cl"].result_list]
+    assert sorted(listed) == sorted(m.pk for m in dead)
+    html = page.content.decode()
+    assert "no gateway configured" in html and "0812****7890" in html
+    assert PHONE not in html and "+6281299990000" not in html
+
+    # One, then the rest: each requeue is logged with the admin as actor.
+    client.post(
+        "/admin/notifications/message/",
+        {"action": "requeue", "_selected_action": [dead[0].pk]},
+    )
+    client.post(
+        "/admin/notifications/message/",
+        {"action": "requeue", "_selected_action": [m.pk for m in dead[1:]] + [alive.pk]},
+    )
+    assert Message.objects.filter(status=Status.DEAD).count() == 0
+    assert set(
+        Message.objects.filter(pk__in=[m.pk for m in dead]).values_list("status", "attempts")
+    ) == {(Status.PENDING, 0)}
+    events = Event.objects.filter(kind="message.requeued")
+    assert sorted(int(e.subject_id) for e in events) == sorted(m.pk for m in dead)
+    assert {e.actor_id for e in events} == {admin_user.pk}
+    assert all(PHONE not in str(e.data) for e in events)
+    page = client.get("/admin/notifications/message/", {"status__exact": "dead"})
+    assert list(page.context["cl"].result_list) == []

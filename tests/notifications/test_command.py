@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from mpp.notifications.models import Message, Status
 from mpp.notifications.services import message_enqueue
+from tests.clock import subprocess_env
 from tests.notifications.conftest import PHONE
 from tests.notifications.gateway import gateway_server
 from tests.parallel import database_url
@@ -29,7 +30,7 @@ def test_once_sends_what_is_due_and_reports(gateway, context):
     call_command("worker", "--once", stdout=out)
     message.refresh_from_db()
     assert message.status == Status.SENT
-    assert gateway.references == {str(message.pk): 1}
+    assert gateway.references == {str(message.reference): 1}
     assert "1" in out.getvalue()
 
 
@@ -42,6 +43,7 @@ def test_the_loop_sends_and_stops_gracefully_on_sigterm(context):
             "PYTHONPATH": str(ROOT),
             "MPP_SMS_GATEWAY_URL": gw.url,
         }
+        env = subprocess_env(env)  # the worker shares the test's clock, moved or not
         proc = subprocess.Popen(
             [sys.executable, "-m", "mpp.cli", "worker", "--interval", "0.1"],
             stdout=subprocess.PIPE,
@@ -63,7 +65,7 @@ def test_the_loop_sends_and_stops_gracefully_on_sigterm(context):
             if proc.poll() is None:
                 proc.kill()
         assert proc.returncode == 0, err
-    assert gw.references == {str(message.pk): 1}
+    assert gw.references == {str(message.reference): 1}
     assert Message.objects.get(pk=message.pk).status == Status.SENT
 
 

@@ -151,7 +151,7 @@ def test_request_path_never_calls_the_gateway(context, settings):
                     channel=channel, recipient=PHONE, template="booking_confirmed", context=context
                 )
         elapsed = time.monotonic() - started
-        assert elapsed < 1.0
+        assert elapsed < 4.0  # less than the gateway's 5 s: it was not waited for
         assert gw.requests == []
     assert Message.objects.filter(status=Status.PENDING).count() == 2
 

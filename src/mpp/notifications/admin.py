@@ -3,7 +3,9 @@
 Why: when a citizen says "I got no SMS", someone must see whether the message was
 sent, is waiting for a retry or was given up, and why. Messages are not tied to a
 mall and carry personal data, so only national admins (and superusers) see them, and
-the recipient is shown masked. The one action sends a given-up message again.
+the recipient is shown masked. Given-up messages are listed with the status filter
+("Given up"); the one action sends the selected ones again (each requeue is logged as a
+"message.requeued" event with the admin as actor).
 """
 
 from django.contrib import admin, messages
@@ -45,7 +47,7 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "channel", "template"]
     # Exact matches only: finding "the SMS to this number" needs the whole number.
-    search_fields = ["=recipient", "=dedupe_key", "=provider_message_id"]
+    search_fields = ["=recipient", "=dedupe_key", "=provider_message_id", "=reference"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     fields = [
@@ -60,6 +62,7 @@ class MessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
         "provider_message_id",
+        "reference",
         "last_error",
         "dedupe_key",
         "created_at",

@@ -2,9 +2,17 @@
 
 Why an outbox: a booking and its confirmation must agree. Services write the message
 row in their own transaction (it exists if and only if the booking committed) and
-return at once; the background worker (mpp.notifications.worker) sends it later,
-retries when a gateway is down, and never sends the same row twice.
+return at once; the background worker (mpp.notifications.worker) sends it later and
+retries when a gateway is down.
+
+What is promised: at least once, not exactly once. A worker killed after the gateway
+accepted a message but before the outcome was written, or an answer lost on the way
+back, leads to a second attempt. Every attempt carries the row's stable `reference`
+(a UUID), so a gateway that drops repeated references turns that second attempt into
+nothing (docs/faults.md, "## outbox").
 """
+
+import uuid
 
 from django.db import models
 from django.db.models import Q
@@ -36,7 +44,8 @@ class Message(models.Model):
     `recipient` is personal data (an e-mail address or an E.164 phone number): it is
     never logged and is masked in the admin. `context` holds what the template needs
     (JSON, never a NIK). `next_attempt_at` is the worker's clock: the time the row is
-    next due (for a SENDING row, the end of the claiming worker's lease).
+    next due (for a SENDING row, the end of the claiming worker's lease). `reference`
+    is the message's stable id, the same on every attempt: the gateway's idempotency key.
     """
 
     # Messages are not mall records: only national admins see them (see admin.py).
@@ -60,6 +69,7 @@ class Message(models.Model):
     dedupe_key = models.CharField(
         _("deduplication key"), max_length=160, null=True, blank=True, unique=True
     )
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

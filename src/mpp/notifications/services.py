@@ -3,7 +3,9 @@
 Why: callers (bookings) must never wait for an e-mail server or SMS gateway. They
 call `message_enqueue` inside their own transaction; it only inserts the outbox row,
 so the message exists if and only if the caller's change committed. The worker
-(mpp.notifications.worker) does the sending.
+(mpp.notifications.worker) does the sending, at least once: a message may reach the
+gateway twice, always with the same `reference`, which the gateway uses to drop the
+repeat (docs/faults.md, "## outbox"). Enqueuing is deduplicated by `dedupe_key`.
 
 Templates (templates/notifications/) and the context they read:
 booking_confirmed, booking_reminder, booking_rescheduled, booking_cancelled, each for
