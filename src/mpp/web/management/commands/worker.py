@@ -1,8 +1,9 @@
 """`mpp worker`: send queued notifications and run periodic jobs until stopped.
 
 Run one or more next to `mpp serve` (systemd, a container, ...). SIGTERM or SIGINT
-finishes the message in hand and stops; messages already claimed but not yet sent
-are handed back at once.
+finishes the message in hand and stops (a worker claims one message at a time, so it
+holds nothing else). A worker killed outright holds at most that one message, due again
+when its lease ends (MPP_OUTBOX_LEASE, docs/faults.md).
 """
 
 import logging
@@ -10,7 +11,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             try:
                 result = run_once(should_stop=stop.is_set)
                 failures = 0
-            except DatabaseError:
+            except (DatabaseError, InterfaceError):
                 # The database went away or restarted: reconnect on the next pass.
                 failures += 1
                 log.exception("worker pass failed (database)")
