@@ -5,7 +5,12 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from mpp.core.bodyguard import BodyGuard  # noqa: E402 (after Django is set up)
+
+# Bodies too large (413 before reading) or too slow (408): refused before Django reads them.
+application = BodyGuard(django_application)
 
 if os.environ.get("MPP_WARM_SEARCH") == "1":  # set by `mpp serve`: one load per worker
     from mpp.search.index import warm_in_background

@@ -1,7 +1,10 @@
 """Every API answer is JSON with a stable code, even for unknown paths and wrong methods."""
 
+import json
+
 import pytest
-from django.test import RequestFactory
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
 from mpp.api import errors
 from mpp.api.schemas import MallOut, PriorityName, TicketStatusName
@@ -58,3 +61,39 @@ def test_published_enums_match_the_models():
     assert set(TicketStatusName.__args__) == set(Ticket.Status.values)
     mall_statuses = MallOut.model_json_schema()["properties"]["status"]["enum"]
     assert set(mall_statuses) == set(Mall.Status.values)
+
+
+ENCODED_PATHS = [
+    "/api/v1/..%2F..%2Fadmin",
+    "/api/v1/..%2f..%2fadmin/",
+    "/api/v1/%2e%2e/%2e%2e/admin/",
+    "/api/v1/malls/..%2F..%2F..%2Fadmin",
+]
+
+
+@pytest.mark.parametrize("path", ENCODED_PATHS)
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_an_encoded_dot_dot_path_is_a_json_404_for_every_method(path, method):
+    """Before: POST/PUT/PATCH/DELETE answered Django's HTML CSRF page (403)."""
+    client = Client(enforce_csrf_checks=True)
+    assert_error(getattr(client, method)(path), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/docs", "/api/v1/openapi.json"])
+def test_the_root_docs_and_spec_are_get_only(path):
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET"
+
+
+def test_any_html_error_under_the_api_becomes_json():
+    page = HttpResponse("<h1>Forbidden</h1>", status=403, content_type="text/html")
+    page["Retry-After"] = "3"
+    response = errors.as_json(page)
+    body = json.loads(response.content)
+    assert response.status_code == 403 and body["code"] == "forbidden" and body["message"]
+    assert response["Retry-After"] == "3"
+    ok = HttpResponse("<p>fine</p>", content_type="text/html")
+    assert errors.as_json(ok) is ok

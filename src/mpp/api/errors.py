@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from mpp.core import dbfaults
 from mpp.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,9 @@ def on_suspicious(request: HttpRequest, exc: Exception) -> JsonResponse:
 
 
 def on_unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
+    if dbfaults.is_connection_error(exc):  # a lost connection: 503, retried once (core.dbfaults)
+        dbfaults.mark(request, exc)
+        return dbfaults.unavailable(request)
     log.exception("unhandled API error on %s %s", request.method, request.path)
     return error_response(500, "server_error", _("Something went wrong on our side."))
 
@@ -124,3 +129,51 @@ def method_not_allowed(response: HttpResponseNotAllowed) -> JsonResponse:
     json = error_response(405, "method_not_allowed", _("This method is not allowed here."))
     json["Allow"] = response["Allow"]
     return json
+
+
+_MESSAGES = {
+    400: _("The request cannot be carried out."),
+    403: _("You may not do this here."),
+    404: _("Not found."),
+    405: _("This method is not allowed here."),
+    413: _("The request is too large."),
+    500: _("Something went wrong on our side."),
+}
+
+
+def as_json(response):
+    """An error answer of Django or a middleware (HTML) under /api/, as JSON."""
+    status = response.status_code
+    if status < 400 or response.streaming or "json" in response.get("Content-Type", ""):
+        return response
+    code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "error")
+    message = _MESSAGES.get(status) or _MESSAGES[500 if status >= 500 else 400]
+    json = error_response(status, code, message)
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if header in response:
+            json[header] = response[header]
+    return json
+
+
+class JsonErrorsMiddleware:
+    """Every answer under /api/ is JSON {"code", "message"}: also the ones made outside
+    the API's handlers (CSRF refusals, Django's 400/404/500 pages, encoded "../" paths)."""
+
+    async_capable = True
+    sync_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self._acall(request)
+        response = self.get_response(request)
+        return as_json(response) if request.path.startswith("/api/") else response
+
+    async def _acall(self, request):
+        response = await self.get_response(request)
+        return as_json(response) if request.path.startswith("/api/") else response

@@ -31,18 +31,22 @@ import inspect
 import json
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
 from mpp.api.schemas import IDEMPOTENCY_DESCRIPTION
+from mpp.core import dbfaults
 from mpp.core.errors import DomainError, Invalid
 from mpp.core.idempotency import (
     idempotency_claim,
     idempotency_complete,
-    idempotency_release,
+    idempotency_forget_failed_claim,
+    idempotency_release_after_failure,
     key_valid,
     request_fingerprint,
     scope_digest,
@@ -77,8 +81,20 @@ def render(schema: type[Schema], result, default_status: int) -> tuple[int, str]
     status, data = default_status, result
     if isinstance(result, Status):
         status, data = result.status_code, result.value
+    if data is None:  # 204 No Content (call-next with nobody waiting)
+        return status, ""
     dumped = schema.model_validate(data).model_dump()
     return status, json.dumps(dumped, cls=NinjaJSONEncoder)
+
+
+def _body(request) -> bytes:
+    """The raw body; for a multipart form already read (the CSRF check of a session
+    reads it), its fields in canonical form instead."""
+    try:
+        return request.body
+    except RawPostDataException:
+        fields = sorted((k, v) for k in request.POST for v in request.POST.getlist(k))
+        return json.dumps(fields).encode()
 
 
 def _error_text(exc: DomainError) -> str:
@@ -119,13 +135,22 @@ def idempotent(schema: type[Schema], *, status: int = 200, throttle: Callable | 
                     code="invalid_idempotency_key",
                 )
             scope = scope_digest(request.method, request.path, _caller(request))
-            fingerprint = request_fingerprint(request.body, request.headers.get("X-NIK", ""))
+            fingerprint = request_fingerprint(_body(request), request.headers.get("X-NIK", ""))
             if throttle is not None:
                 try:
                     throttle(request, **kwargs)
                 except RateLimited as exc:
                     return _replay_or_raise(request, exc, scope, key, fingerprint)
-            outcome, record = idempotency_claim(scope=scope, key=key, fingerprint=fingerprint)
+            now = timezone.now()
+            try:
+                with dbfaults.untracked():  # released if the request fails: may be retried
+                    outcome, record = idempotency_claim(
+                        scope=scope, key=key, fingerprint=fingerprint, now=now
+                    )
+            except DatabaseError:
+                # Lost at COMMIT, the claim may exist all the same: ours has this instant.
+                idempotency_forget_failed_claim(scope=scope, key=key, created_at=now)
+                raise
             if outcome == "replay":
                 return _json(record.status_code, record.response, replayed=True)
             try:
@@ -135,13 +160,18 @@ def idempotent(schema: type[Schema], *, status: int = 200, throttle: Callable | 
                     idempotency_complete(record=record, status_code=code, response=text)
             except DomainError as exc:
                 if exc.status == 429 or exc.status >= 500:
-                    idempotency_release(record=record)
+                    idempotency_release_after_failure(record=record)
                     raise
                 text = _error_text(exc)
-                idempotency_complete(record=record, status_code=exc.status, response=text)
+                try:
+                    idempotency_complete(record=record, status_code=exc.status, response=text)
+                except DatabaseError:  # the refusal could not be kept: a retry runs again
+                    idempotency_release_after_failure(record=record)
+                    raise
                 return _json(exc.status, text)
             except BaseException:
-                idempotency_release(record=record)
+                # Rolled back (or the connection died): a retry with this key runs again.
+                idempotency_release_after_failure(record=record)
                 raise
             return _json(code, text)
 

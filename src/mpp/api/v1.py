@@ -13,6 +13,7 @@ from asgiref.sync import iscoroutinefunction
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from mpp.api import errors
@@ -41,6 +42,19 @@ class MppNinjaAPI(NinjaAPI):
         return wrapped, app_name, namespace
 
 
+_READ_ONLY = {"openapi-json", "openapi-view"}  # the spec and the docs page: GET only
+
+
+def _read_only(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _fix(response):
     if isinstance(response, HttpResponseNotAllowed):
         return errors.method_not_allowed(response)
@@ -54,6 +68,8 @@ def _json_errors(pattern):
     view = pattern.callback
     if pattern.name == "api-root":
         view = _index
+    elif pattern.name in _READ_ONLY:
+        view = _read_only(view)
 
     if iscoroutinefunction(view):
 
@@ -77,11 +93,14 @@ def _json_errors(pattern):
     return URLPattern(pattern.pattern, wrapper, pattern.default_args, pattern.name)
 
 
+@csrf_exempt  # an unknown path answers 404 JSON whatever the method, never a CSRF page
 def _not_found(request, *args, **kwargs):
     return errors.error_response(404, "not_found", _("There is no such API endpoint."))
 
 
 def _index(request, *args, **kwargs):
+    if request.method not in ("GET", "HEAD"):
+        return errors.method_not_allowed(HttpResponseNotAllowed(["GET"]))
     root = request.path
     return JsonResponse(
         {

@@ -14,6 +14,10 @@ module keeps the records (core.models.IdempotencyRecord):
     idempotency_complete(*, record, status_code, response) -- call it inside the
         transaction of the change, so the answer is kept if and only if it committed
     idempotency_release(*, record) -- the request ended without an answer to keep
+    idempotency_release_after_failure(*, record) -> bool -- the same after a rolled-back
+        transaction or a lost connection: on a fresh connection, never raising
+    idempotency_forget_failed_claim(*, scope, key, created_at) -- a claim whose own
+        query lost its connection (it may have been committed all the same)
     idempotency_purge(*, now=None) -> int -- drop records older than a day (periodic)
 
 A record left in flight by a crashed process (nothing committed: the answer is stored
@@ -28,14 +32,19 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
+import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mpp.core import dbfaults
 from mpp.core.errors import Conflict, Invalid
 from mpp.core.models import IdempotencyRecord
+
+log = logging.getLogger(__name__)
 
 TTL = dt.timedelta(hours=24)
 STALE_AFTER = dt.timedelta(seconds=60)
@@ -153,6 +162,51 @@ def idempotency_release(*, record: IdempotencyRecord) -> None:
     """Forget a claim whose request ended without an answer worth replaying (a server
     error, a rate limit), so that a retry runs again."""
     IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+
+
+def _on_a_live_connection(forget) -> bool:
+    """Run `forget` (a delete) after a failure, on a fresh connection if the request's
+    died (the pool lends only checked ones), three times at most. False when the
+    database could not be reached: the request is then not retried (core.dbfaults)."""
+    for attempt in range(3):
+        try:
+            with dbfaults.untracked():
+                forget()
+            return True
+        except DatabaseError:
+            if connection.in_atomic_block:  # inside an outer transaction: nothing to do
+                break
+            connection.close()  # a dead connection goes back to the pool and is dropped
+            time.sleep(0.05 * attempt)
+    dbfaults.forbid_retry()
+    return False
+
+
+def idempotency_release_after_failure(*, record: IdempotencyRecord) -> bool:
+    """idempotency_release after the request's transaction rolled back, also when the
+    connection died with it; never raises (the request's own error is what counts).
+    False when the claim could not be released (it becomes stale after STALE_AFTER)."""
+    released = _on_a_live_connection(lambda: idempotency_release(record=record))
+    if not released:
+        log.warning("idempotency claim %s could not be released", record.pk)
+    return released
+
+
+def idempotency_forget_failed_claim(*, scope: str, key: str, created_at: dt.datetime) -> bool:
+    """A claim whose own query failed with a lost connection may still have been
+    committed (the connection died at COMMIT): delete it if it is there, in flight and
+    made at `created_at` (the `now` given to that idempotency_claim: not another
+    request's claim of the same key). Never raises."""
+
+    def forget() -> None:
+        IdempotencyRecord.objects.filter(
+            scope=scope, key=key, created_at=created_at, status_code__isnull=True
+        ).delete()
+
+    forgotten = _on_a_live_connection(forget)
+    if not forgotten:
+        log.warning("a failed idempotency claim could not be checked")
+    return forgotten
 
 
 def idempotency_purge(*, now: dt.datetime | None = None) -> int:
