@@ -8,6 +8,7 @@ from mpp.core.models import Event
 from mpp.queueing import services as q
 from mpp.queueing.models import Ticket
 from tests.api.helpers import assert_error, counts, post_json
+from tests.dead_redis import redis_down  # noqa: F401
 from tests.factories import CounterFactory, OfferingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,54 @@ def test_national_admin_acts_in_any_mall(mall, offering, counter):
     client = Client()
     client.force_login(admin)
     assert client.post(f"/api/v1/counters/{other.pk}/call-next").status_code == 200
+
+
+# Retries and a dead Redis (issue: Redis is a helper, never a single point of failure) ---
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_call_next_answers_200_while_redis_is_down(client, mall, offering, counter, auth):
+    """It used to answer 500 after calling the ticket (the retry then got counter_busy)."""
+    ticket = issue(mall, offering)
+    client.raise_request_exception = False
+    called = client.post(f"/api/v1/counters/{counter.pk}/call-next", **auth)
+    assert called.status_code == 200, called.content
+    assert called.json()["id"] == str(ticket.pk)
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.CALLED
+
+
+def test_call_next_retried_with_the_same_key_calls_once(client, mall, offering, counter, auth):
+    first_ticket, second_ticket = issue(mall, offering), issue(mall, offering)
+    key = {"HTTP_IDEMPOTENCY_KEY": "call-next-3f6c1a"}
+    url = f"/api/v1/counters/{counter.pk}/call-next"
+    called = client.post(url, **auth, **key)
+    again = client.post(url, **auth, **key)
+    assert called.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == called.json()["id"] == str(first_ticket.pk)
+    assert Ticket.objects.get(pk=second_ticket.pk).status == Ticket.Status.WAITING
+    assert Event.objects.filter(kind="ticket.called").count() == 1
+    # a new key is a new request: the counter is busy with the first ticket
+    busy = client.post(url, **auth, HTTP_IDEMPOTENCY_KEY="call-next-other")
+    assert_error(busy, 409, "counter_busy")
+
+
+def test_call_next_with_nobody_waiting_is_204_with_a_key_too(client, counter, auth):
+    key = {"HTTP_IDEMPOTENCY_KEY": "empty-queue-1"}
+    first = client.post(f"/api/v1/counters/{counter.pk}/call-next", **auth, **key)
+    again = client.post(f"/api/v1/counters/{counter.pk}/call-next", **auth, **key)
+    assert first.status_code == again.status_code == 204
+    assert again["Idempotent-Replayed"] == "true"
+
+
+def test_officer_action_retried_with_the_same_key_is_done_once(
+    client, mall, offering, counter, auth
+):
+    ticket = issue(mall, offering)
+    client.post(f"/api/v1/counters/{counter.pk}/call-next", **auth)
+    key = {"HTTP_IDEMPOTENCY_KEY": "recall-once-1"}
+    first = client.post(f"/api/v1/tickets/{ticket.pk}/recall", **auth, **key)
+    again = client.post(f"/api/v1/tickets/{ticket.pk}/recall", **auth, **key)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["recall_count"] == first.json()["recall_count"] == 1
+    assert Ticket.objects.get(pk=ticket.pk).recall_count == 1

@@ -9,6 +9,7 @@ from mpp.core.models import Event
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Ticket
 from tests.api.helpers import assert_error, counts, post_json
+from tests.dead_redis import redis_down  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,36 @@ def test_extra_fields_are_ignored(client, mall, offering):
     )
     assert response.status_code == 201
     assert "nik" not in response.json()
+
+
+# Redis down (issue: Redis is a helper, never a single point of failure) ---------------
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_issue_answers_201_while_redis_is_down(client, mall, offering, counter):
+    """The answer's wait estimate reads the cache after the commit: with Redis killed it
+    used to answer 500 although the ticket was saved (a kiosk then issued again)."""
+    client.raise_request_exception = False
+    first = post_json(
+        client, f"/api/v1/malls/{mall.code}/tickets", {"service": offering.service.code}
+    )
+    assert first.status_code == 201, first.content
+    assert first.json()["estimated_wait_minutes"] == 0
+    second = post_json(
+        client, f"/api/v1/malls/{mall.code}/tickets", {"service": offering.service.code}
+    )
+    assert second.status_code == 201
+    assert second.json()["people_ahead"] == 1
+    assert Ticket.objects.count() == 2
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_retry_with_the_same_key_while_redis_is_down_issues_once(client, mall, offering):
+    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    path = f"/api/v1/malls/{mall.code}/tickets"
+    first = post_json(client, path, {"service": offering.service.code}, **key)
+    again = post_json(client, path, {"service": offering.service.code}, **key)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Ticket.objects.count() == 1

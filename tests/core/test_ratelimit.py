@@ -1,14 +1,16 @@
 """Rate limits (mpp.core.ratelimit): sliding windows in Redis and in the cache, keys
-without personal data, client addresses behind proxies, failing open, and 429 answers
-of the booking API per IP and per NIK."""
+without personal data, client addresses behind proxies, the in-process fallback while
+Redis is down, and 429 answers of the booking API per IP and per NIK."""
 
 import logging
 import os
+import time
 
 import pytest
 import redis
 from django.test import RequestFactory
 
+from mpp.core import cache as failsoft
 from mpp.core import ratelimit
 from mpp.core.ratelimit import (
     RateLimitResult,
@@ -19,6 +21,7 @@ from mpp.core.ratelimit import (
 )
 from tests.api.helpers import assert_error, post_json
 from tests.core.booking_world import NIK, NIK_2, body, bookable_policy, counts, isolate_rate_limits
+from tests.dead_redis import closed_port_url
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://localhost:6379/0"
 
@@ -30,17 +33,23 @@ def redis_up() -> bool:
         return False
 
 
-@pytest.fixture(params=["cache", "redis"])
+@pytest.fixture(params=["cache", "redis", "redis-down"])
 def backend(request, settings):
-    """Each test runs on Django's cache (no REDIS_URL) and on Redis."""
+    """Each test runs on Django's cache (no REDIS_URL), on Redis, and on a dead Redis
+    (the in-process fallback limiter must count the same)."""
     if request.param == "redis":
         if not redis_up():
             pytest.skip(f"no Redis at {REDIS_URL}")
         settings.REDIS_URL = REDIS_URL
+    elif request.param == "redis-down":
+        settings.REDIS_URL = closed_port_url()
+        ratelimit.fallback_clear()
     else:
         settings.REDIS_URL = ""
+    failsoft.breakers_reset()
     isolate_rate_limits(settings)
-    return request.param
+    yield request.param
+    failsoft.breakers_reset()
 
 
 def test_allows_up_to_the_limit_then_refuses_with_retry_after(backend):
@@ -79,20 +88,45 @@ def test_the_previous_window_still_weighs():
     assert not alone.allowed and alone.retry_after == 41  # 30 left + 60 * (1 - 9/11) = 40.9
 
 
-def test_redis_down_fails_open_with_one_warning(settings, caplog):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    ratelimit._warned_at = 0.0
-    caplog.set_level(logging.WARNING, logger="mpp.core.ratelimit")
-    results = [ratelimit_hit(scope="down", key="k", limit=1, window_seconds=60) for _ in range(3)]
-    assert all(r.allowed for r in results)
-    warnings = [r for r in caplog.records if "rate limiter unavailable" in r.getMessage()]
+def test_redis_down_counts_in_process_with_one_warning(settings, caplog):
+    settings.REDIS_URL = closed_port_url()  # nothing listens there: a killed Redis
+    failsoft.breakers_reset()
+    ratelimit.fallback_clear()
+    caplog.set_level(logging.WARNING, logger="mpp.core.cache")
+    results = [ratelimit_hit(scope="down", key="k", limit=2, window_seconds=60) for _ in range(4)]
+    assert [r.allowed for r in results] == [True, True, False, False]  # not fully open
+    assert results[2].retry_after >= 1
+    warnings = [r for r in caplog.records if "rate limits" in r.getMessage()]
     assert len(warnings) == 1
+    failsoft.breakers_reset()
+
+
+def test_redis_back_counts_in_redis_again(settings):
+    """After an outage the breaker lets Redis be tried again; counts go back to Redis."""
+    if not redis_up():
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    isolate_rate_limits(settings)
+    settings.REDIS_URL = closed_port_url()
+    failsoft.breakers_reset()
+    assert ratelimit_hit(scope="back", key="k", limit=5, window_seconds=60).allowed
+    settings.REDIS_URL = REDIS_URL
+    for _ in range(100):  # the breaker stays open for about two seconds
+        if not ratelimit._breaker.is_open:
+            break
+        time.sleep(0.05)
+    assert ratelimit_hit(scope="back", key="k", limit=5, window_seconds=60).allowed
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = client.keys(f"{settings.MPP_RATELIMIT_PREFIX}:back:60:*")
+    assert len(keys) == 1 and int(client.get(keys[0])) == 1
+    client.delete(*keys)
+    failsoft.breakers_reset()
 
 
 @pytest.mark.django_db
 def test_booking_still_works_when_redis_is_down(client, mall, settings):
     policy, date = bookable_policy(mall)
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.REDIS_URL = closed_port_url()
+    failsoft.breakers_reset()
     response = post_json(client, f"/api/v1/malls/{mall.code}/bookings", body(policy, date))
     assert response.status_code == 201
 

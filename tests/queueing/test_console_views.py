@@ -1,12 +1,16 @@
 """The officer console: access, the counter picker, and every action by plain POST (no JS)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from mpp.accounts.models import Role
 from mpp.catalog.models import Counter
+from mpp.core.models import Event
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Ticket
+from tests.dead_redis import redis_down  # noqa: F401
 from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +283,52 @@ def test_officer_who_may_not_operate_the_counter_gets_403_everywhere(
     assert ticket.status == Ticket.Status.WAITING
     assert not counter.is_open
     assert Counter.objects.get(pk=counter.pk).officer_id is None
+
+
+# Retries: each rendered form carries a nonce (core.formkeys) -------------------------
+
+
+def nonce_of(page: str, action: str) -> str:
+    """The nonce of an action's form as the console drew it."""
+    form = re.search(rf'<form method="post" action="[^"]*/{action}/"[^>]*>(.*?)</form>', page, re.S)
+    return re.search(r'name="nonce" value="([0-9a-f]{32})"', form.group(1)).group(1)
+
+
+def test_call_next_retried_with_the_same_nonce_calls_once(console, mall, offering, counter):
+    """A console that sends its call form again (the answer was lost) must not call the
+    next ticket nor be told counter_busy: it gets the first answer again."""
+    first, second = issue(mall, offering), issue(mall, offering)
+    nonce = nonce_of(text(console.get(counter_url(counter))), "call")
+    response = post(console, counter, "call", nonce=nonce)
+    assert f"{first.number} called." in text(response)
+    again = post(console, counter, "call", nonce=nonce)
+    assert f"{first.number} called." in text(again)
+    assert "still open at this counter" not in text(again)
+    second.refresh_from_db()
+    assert second.status == Ticket.Status.WAITING
+    assert Event.objects.filter(kind="ticket.called").count() == 1
+    # the page drawn after the call has a new nonce: that one is a new request
+    assert nonce_of(text(again), "recall") != nonce
+
+
+def test_every_action_form_has_a_nonce_new_on_each_rendering(console, mall, offering, counter):
+    issue(mall, offering)
+    post(console, counter, "call")
+    page, later = text(console.get(counter_url(counter))), text(console.get(counter_url(counter)))
+    forms = re.findall(r'<form method="post".*?</form>', page, re.S)
+    assert len(forms) >= 6
+    assert all('name="nonce"' in form for form in forms)
+    assert nonce_of(page, "recall") != nonce_of(later, "recall")
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_recall_retried_with_a_dead_redis_recalls_once(console, mall, offering, counter):
+    ticket = issue(mall, offering)
+    post(console, counter, "call")
+    nonce = nonce_of(text(console.get(counter_url(counter))), "recall")
+    for _ in range(2):
+        response = post(console, counter, "recall", ticket=str(ticket.pk), nonce=nonce)
+        assert response.status_code == 200
+        assert f"{ticket.number} called again (recall 1)." in text(response)
+    ticket.refresh_from_db()
+    assert ticket.recall_count == 1

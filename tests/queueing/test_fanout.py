@@ -1,6 +1,9 @@
 """Fan-out: a change published in one thread (or process) reaches async board subscribers."""
 
 import asyncio
+import contextlib
+import os
+import signal
 import threading
 
 import pytest
@@ -9,6 +12,7 @@ from django.db import transaction
 
 from mpp.queueing import fanout
 from mpp.queueing import services as q
+from tests.dead_redis import private_redis, redis_down  # noqa: F401
 
 REDIS_TEST_URL = "redis://localhost:6379/15"
 
@@ -140,3 +144,118 @@ def test_redis_messages_really_travel_through_redis(real_redis):
     finally:
         pubsub.close()
         client.close()
+
+
+# Redis lost and found (issue: Redis is a helper, never a single point of failure) -------
+
+
+class Heard:
+    """Everything a subscription yields, gathered by a task (so that waiting with a
+    timeout never cancels the subscription itself)."""
+
+    def __init__(self, mall_id: int) -> None:
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task = asyncio.ensure_future(self._run(mall_id))
+
+    async def _run(self, mall_id: int) -> None:
+        async for message in fanout.subscribe(mall_id):
+            self.queue.put_nowait(message)
+
+    async def next(self, kinds: set[str], within: float) -> dict:
+        """The next message of one of `kinds` (others are skipped), within `within` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            message = await asyncio.wait_for(self.queue.get(), max(deadline - loop.time(), 0))
+            if message["kind"] in kinds:
+                return message
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+@pytest.fixture
+def quick_fanout(monkeypatch):
+    """Shorter poll, retry and watchdog times, so an outage plays out in a second."""
+    monkeypatch.setattr(fanout, "POLL_SECONDS", 0.2)
+    monkeypatch.setattr(fanout, "RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(fanout, "IDLE_PING_SECONDS", 0.3)
+    monkeypatch.setattr(fanout, "PONG_SECONDS", 0.5)
+
+
+@pytest.mark.usefixtures("redis_down", "quick_fanout")
+def test_a_dead_redis_degrades_to_polling_and_local_publishes():
+    """The subscription does not end: it says DEGRADED, then POLL every few seconds (the
+    board reads the database), and still hears this process's publishes."""
+
+    async def scenario():
+        heard = Heard(91)
+        try:
+            first = await heard.next({fanout.DEGRADED}, within=3)
+            polls = [await heard.next({fanout.POLL}, within=1) for _ in range(2)]
+            await asyncio.to_thread(fanout.publish, 91, "ticket.issued")  # never raises
+            local = await heard.next({"ticket.issued"}, within=2)
+            return first, polls, local
+        finally:
+            await heard.close()
+
+    first, polls, local = asyncio.run(asyncio.wait_for(scenario(), 30))  # never hangs
+    assert first == {"mall_id": 91, "kind": fanout.DEGRADED}
+    assert [p["kind"] for p in polls] == [fanout.POLL, fanout.POLL]
+    assert local == {"mall_id": 91, "kind": "ticket.issued"}
+    assert not fanout._local._subs.get(91)  # closed subscriptions leave nothing behind
+
+
+@pytest.mark.usefixtures("quick_fanout")
+@pytest.mark.parametrize("fault", ["killed", "hung"])
+def test_redis_killed_or_hung_then_back(private_redis, settings, monkeypatch, fault):  # noqa: F811
+    """Messages through Redis; the outage is noticed (a hung Redis by its silence to
+    PING); then Redis is subscribed again and its messages are heard again."""
+    settings.REDIS_URL = private_redis.url
+    monkeypatch.setattr(fanout, "_redis_client", None)
+    plain = redis.Redis.from_url(private_redis.url)
+
+    async def through_redis(heard: Heard, kind: str) -> dict:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while loop.time() < deadline:  # until the subscription is in place
+            await asyncio.to_thread(
+                plain.publish, "mpp:mall:92", f'{{"mall_id":92,"kind":"{kind}"}}'
+            )
+            try:
+                return await heard.next({kind}, within=0.2)
+            except TimeoutError:
+                continue
+        raise AssertionError("nothing came through Redis")
+
+    async def scenario():
+        heard = Heard(92)
+        try:
+            before = await through_redis(heard, "ticket.called")
+            if fault == "killed":
+                private_redis.kill()
+            else:
+                os.kill(private_redis.proc.pid, signal.SIGSTOP)
+            lost = await heard.next({fanout.DEGRADED}, within=5)
+            await heard.next({fanout.POLL}, within=1)
+            if fault == "killed":
+                private_redis.start()
+            else:
+                os.kill(private_redis.proc.pid, signal.SIGCONT)
+            back = await heard.next({fanout.RESTORED}, within=5)
+            after = await through_redis(heard, "ticket.finished")
+            return before, lost, back, after
+        finally:
+            await heard.close()
+
+    try:
+        before, lost, back, after = asyncio.run(asyncio.wait_for(scenario(), 60))
+    finally:
+        if private_redis.proc is not None:
+            os.kill(private_redis.proc.pid, signal.SIGCONT)
+        plain.close()
+    assert before["kind"] == "ticket.called"
+    assert lost["kind"] == fanout.DEGRADED and back["kind"] == fanout.RESTORED
+    assert after == {"mall_id": 92, "kind": "ticket.finished"}

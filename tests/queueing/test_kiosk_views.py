@@ -1,5 +1,6 @@
 """The kiosk pages: service list by booth, the no-JS issue flow, and readable refusals."""
 
+import json
 import re
 import uuid
 
@@ -9,7 +10,17 @@ from django.conf import settings
 from django.test import Client
 
 from mpp.catalog.models import Mall
+from mpp.core import formkeys
+from mpp.core.idempotency import (
+    idempotency_claim,
+    idempotency_complete,
+    request_fingerprint,
+    scope_digest,
+)
+from mpp.core.models import IdempotencyRecord
+from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Source, Ticket
+from tests.dead_redis import redis_down  # noqa: F401
 from tests.factories import BoothFactory, OfferingFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +223,54 @@ def test_an_amount_set_per_case_is_not_shown_as_free(en, mall):
     assert "Set per case" in html and "Free" not in html
     html = en.get(confirm_url(mall, nikah.code)).content.decode()
     assert "From Rp\u00a030.000" in html
+
+
+# One mechanism for retries: the form's nonce is an idempotency key in the database -----
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_double_submit_with_a_dead_cache_issues_once(en, offering):
+    """The nonce used to live in the cache (Redis): with Redis down, a kiosk that resent
+    its form got a second ticket, or a 500."""
+    en.raise_request_exception = False
+    form = {"nonce": uuid.uuid4().hex, "priority": "regular"}
+    first = en.post(confirm_url(offering.mall, offering.service.code), form)
+    again = en.post(confirm_url(offering.mall, offering.service.code), form)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Ticket.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1  # kept in the database, not the cache
+
+
+def test_a_second_tap_on_another_priority_still_gives_the_first_ticket(en, offering):
+    nonce = uuid.uuid4().hex
+    first = en.post(confirm_url(offering.mall, offering.service.code), {"nonce": nonce})
+    again = en.post(
+        confirm_url(offering.mall, offering.service.code), {"nonce": nonce, "priority": "elderly"}
+    )
+    assert first["Location"] == again["Location"]
+    assert Ticket.objects.get().priority == Priority.REGULAR
+
+
+def test_a_resend_while_the_first_is_running_waits_then_gets_its_ticket(en, offering, monkeypatch):
+    """The second submit of a form whose first request is still being served does not
+    issue: it waits for the first (here: gives up quickly), then gets its ticket."""
+    monkeypatch.setattr(formkeys, "WAIT_SECONDS", 0.3)
+    mall, code, nonce = offering.mall, offering.service.code, uuid.uuid4().hex
+    scope = scope_digest("POST", f"form:kiosk:{mall.pk}", "anon")
+    fingerprint = request_fingerprint(json.dumps({"service": code}).encode())
+    outcome, record = idempotency_claim(scope=scope, key=nonce, fingerprint=fingerprint)
+    assert outcome == "new"  # the first request, still running
+
+    waiting = en.post(confirm_url(mall, code), {"nonce": nonce})
+    assert waiting.status_code == 409
+    assert "still being processed" in waiting.content.decode()
+    assert Ticket.objects.count() == 0
+
+    ticket = q.ticket_issue(mall=mall, service_code=code)  # the first request finishes
+    idempotency_complete(
+        record=record, status_code=200, response=json.dumps({"ticket": str(ticket.pk)})
+    )
+    done = en.post(confirm_url(mall, code), {"nonce": nonce})
+    assert done.status_code == 302 and done["Location"] == f"/t/{ticket.pk}/print/?autoprint=1"
+    assert Ticket.objects.count() == 1

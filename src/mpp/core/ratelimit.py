@@ -22,9 +22,18 @@ client that keeps hammering stays refused until it slows down.
 Storage: with settings.REDIS_URL, Redis (INCR + EXPIRE + GET of the previous window in
 one MULTI pipeline: one round trip, shared by every server process). Without it,
 Django's default cache: locmem is PER PROCESS, so with N uvicorn workers a client gets
-up to N times the limit (run Redis in production). If Redis (or the cache) fails, the
-request is allowed and a warning logged (at most once a minute): a broken limiter must
-never turn into 500s at 07:00.
+up to N times the limit (run Redis in production).
+
+When Redis fails (refused, reset, or no answer within 0.3 s: core.cache.REDIS_OPTIONS),
+every limit falls back to an in-process limiter with the same numbers (a LocMemCache of
+this module, never Redis): the request is counted and allowed or refused as usual, but per
+server process, so with N processes a client may get up to N times a limit while Redis
+is down. A circuit breaker (core.cache.Breaker) then skips Redis for 2 s, so a hung
+Redis costs one timeout per process every 2 s, not one per request; a warning is logged
+at most once a minute. No limit fails closed (refusing bookings or searches because a
+helper is down would make Redis a single point of failure), and none fails fully open
+(a script could then try NIK after NIK while Redis is down). If even the in-process
+limiter fails, the request is allowed: a broken limiter must never turn into 500s.
 
 Keys never hold personal data: a NIK is keyed by its HMAC digest (mpp.core.pii), and
 nothing here logs a key. Client IP: REMOTE_ADDR, or, when the request comes from one of
@@ -46,16 +55,27 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mpp.core.cache import REDIS_OPTIONS, Breaker, redis_errors
 from mpp.core.errors import DomainError
 from mpp.core.pii import nik_digest
 
 log = logging.getLogger(__name__)
 
 WARN_EVERY_SECONDS = 60.0
-REDIS_TIMEOUT_SECONDS = 0.25
+
+_breaker = Breaker("rate limits")
+# The in-process limiter used while Redis is down (never the default cache: that may be
+# Redis too). Same keys, same windows, counted per process.
+_fallback = LocMemCache("mpp-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20000}})
+
+
+def fallback_clear() -> None:
+    """Forget the in-process fallback counts (tests)."""
+    _fallback.clear()
 
 
 @dataclass(frozen=True)
@@ -108,12 +128,7 @@ def _result(prev: int, cur: int, elapsed: float, window: int, limit: int) -> Rat
 def _redis(url: str):
     import redis
 
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        health_check_interval=30,
-    )
+    return redis.Redis.from_url(url, health_check_interval=30, **REDIS_OPTIONS)
 
 
 def _count_redis(url: str, cur_key: str, prev_key: str, ttl: int) -> tuple[int, int]:
@@ -125,14 +140,30 @@ def _count_redis(url: str, cur_key: str, prev_key: str, ttl: int) -> tuple[int, 
     return int(prev or 0), int(cur)
 
 
-def _count_cache(cur_key: str, prev_key: str, ttl: int) -> tuple[int, int]:
-    cache.add(cur_key, 0, timeout=ttl)
+def _count_cache(cur_key: str, prev_key: str, ttl: int, store=None) -> tuple[int, int]:
+    store = cache if store is None else store
+    store.add(cur_key, 0, timeout=ttl)
     try:
-        cur = cache.incr(cur_key)
+        cur = store.incr(cur_key)
     except ValueError:  # expired between add and incr
-        cache.set(cur_key, 1, timeout=ttl)
+        store.set(cur_key, 1, timeout=ttl)
         cur = 1
-    return int(cache.get(prev_key) or 0), int(cur)
+    return int(store.get(prev_key) or 0), int(cur)
+
+
+def _count(cur_key: str, prev_key: str, ttl: int) -> tuple[int, int]:
+    """Count in Redis, the default cache without it, or in-process while Redis is down."""
+    if not settings.REDIS_URL:
+        return _count_cache(cur_key, prev_key, ttl)
+    if _breaker.allow():
+        try:
+            counts = _count_redis(settings.REDIS_URL, cur_key, prev_key, ttl)
+        except redis_errors() as exc:
+            _breaker.failed(exc)
+        else:
+            _breaker.ok()
+            return counts
+    return _count_cache(cur_key, prev_key, ttl, _fallback)
 
 
 _warned_at = 0.0
@@ -160,11 +191,8 @@ def ratelimit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> R
     cur_key, prev_key = f"{prefix}:{bucket}:{key}", f"{prefix}:{bucket - 1}:{key}"
     ttl = 2 * window + 1
     try:
-        if settings.REDIS_URL:
-            prev, cur = _count_redis(settings.REDIS_URL, cur_key, prev_key, ttl)
-        else:
-            prev, cur = _count_cache(cur_key, prev_key, ttl)
-    except Exception as exc:  # fail open: never a 500 because the limiter is down
+        prev, cur = _count(cur_key, prev_key, ttl)
+    except Exception as exc:  # fail open: never a 500 because the limiter is broken
         _warn(exc)
         return RateLimitResult(allowed=True, limit=limit)
     return _result(prev, cur, elapsed, window, limit)

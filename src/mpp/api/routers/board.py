@@ -3,8 +3,14 @@
 Boards of any vendor can follow a mall's queue without polling: on connect they
 get `event: board` with the snapshot, then a fresh one whenever the queue changes
 (a burst of changes gives one or two snapshots, not one per change), and a
-`: ping` comment every 15 s so proxies keep the connection open. The stream is
+`: ping` comment every 15 s so proxies keep the connection open. A board left on
+overnight gets the new day's (empty) snapshot within 15 s of the mall's midnight. The stream is
 an async view (served over ASGI); database reads run in a worker thread.
+
+Redis is a helper here (queueing.fanout): when the fan-out loses Redis the stream stays
+open and reads the snapshot from the database every 2 s instead (a frame only when it
+changed), and tells the client with `event: status` / `data: {"mode": "backup"}`; when
+Redis is back, `data: {"mode": "live"}` and frames after each change again.
 """
 
 from __future__ import annotations
@@ -45,12 +51,17 @@ def get_board(request, mall: str = MallCode):
     return board_snapshot(mall_or_404(mall))
 
 
-def _snapshot_line(mall: Mall) -> str:
-    """The board as one line of JSON (runs in a worker thread)."""
+def _snapshot_line(mall: Mall) -> tuple[str, str]:
+    """The board as one line of JSON, and the same without its time of making (to tell
+    whether anything changed); runs in a worker thread."""
     try:
-        return json.dumps(
-            board_snapshot(mall), cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
+        snapshot = board_snapshot(mall)
+        line = json.dumps(
+            snapshot, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
         )
+        snapshot.pop("generated_at", None)
+        content = json.dumps(snapshot, cls=DjangoJSONEncoder, sort_keys=True)
+        return line, content
     finally:
         # A board may stay connected all day: do not hold a database connection.
         close_old_connections()
@@ -65,10 +76,10 @@ class _SharedSnapshots:
     """
 
     def __init__(self) -> None:
-        self._lines: dict[int, tuple[float, str]] = {}
+        self._lines: dict[int, tuple[float, tuple[str, str]]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def get(self, mall: Mall, *, not_before: float) -> str:
+    async def get(self, mall: Mall, *, not_before: float) -> tuple[str, str]:
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(mall.pk, asyncio.Lock())
         async with lock:
@@ -88,38 +99,62 @@ def _frame(data: str) -> bytes:
     return f"event: board\ndata: {data}\n\n".encode()
 
 
+def _status_frame(mode: str) -> bytes:
+    return f'event: status\ndata: {{"mode":"{mode}"}}\n\n'.encode()
+
+
 async def board_events(mall: Mall) -> AsyncIterator[bytes]:
-    """The stream's frames, until the client goes away or fan-out fails."""
+    """The stream's frames, until the client goes away (never because Redis failed)."""
     changed = asyncio.Event()
+    state = {"mode": "live"}
 
     async def listen() -> None:
         try:
-            async for _message in fanout.subscribe(mall.pk):
+            async for message in fanout.subscribe(mall.pk):
+                kind = message.get("kind")
+                if kind == fanout.DEGRADED:
+                    state["mode"] = "backup"
+                elif kind == fanout.RESTORED:
+                    state["mode"] = "live"
                 changed.set()
         except Exception:
-            log.warning("board fan-out for mall %s failed; ending the stream", mall.pk)
+            log.warning("board fan-out for mall %s failed; polling the database", mall.pk)
         finally:
-            changed.set()  # wake the writer, which then sees the listener is done
+            state["mode"] = "backup"
+            changed.set()  # wake the writer, which then polls by itself
 
     listener = asyncio.create_task(listen())
     await asyncio.sleep(0)  # let it subscribe before the first snapshot is read
     loop = asyncio.get_running_loop()
     try:
-        yield _frame(await _shared.get(mall, not_before=loop.time()))
+        line, sent = await _shared.get(mall, not_before=loop.time())
+        yield _frame(line)
+        shown_mode = "live"
+        shown_day = mall.today()
         next_ping = loop.time() + PING_SECONDS
         while True:
+            ping_in = max(next_ping - loop.time(), 0)
+            # No fan-out at all (the listener failed): read the database every few seconds.
+            poll_in = fanout.POLL_SECONDS if listener.done() else None
             try:
-                await asyncio.wait_for(changed.wait(), timeout=max(next_ping - loop.time(), 0))
+                await asyncio.wait_for(changed.wait(), timeout=min(ping_in, poll_in or ping_in))
             except TimeoutError:
-                yield b": ping\n\n"
-                next_ping = loop.time() + PING_SECONDS
-                continue
-            if listener.done():
-                return  # the client reconnects and subscribes afresh
+                new_day = mall.today() != shown_day  # a board left on overnight
+                if not new_day and (poll_in is None or ping_in <= poll_in):
+                    yield b": ping\n\n"  # (timers may fire a hair early)
+                    next_ping = loop.time() + PING_SECONDS
+                    continue
+            if state["mode"] != shown_mode:
+                shown_mode = state["mode"]
+                yield _status_frame(shown_mode)
             seen_at = loop.time()
             await asyncio.sleep(SETTLE_SECONDS)
             changed.clear()
-            yield _frame(await _shared.get(mall, not_before=seen_at))
+            line, content = await _shared.get(mall, not_before=seen_at)
+            shown_day = mall.today()
+            if content != sent or shown_mode == "live":  # polling: only what changed
+                sent = content
+                yield _frame(line)
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,10 +1,16 @@
-"""Counter (loket) endpoints for officers' consoles of any vendor: call next, open, close."""
+"""Counter (loket) endpoints for officers' consoles of any vendor: call next, open, close.
+
+Call-next takes an Idempotency-Key (mpp.api.idempotency): a console that lost the answer
+and sends the same key again gets the first answer back, not a second call (nor
+counter_busy for the ticket it has just called).
+"""
 
 from __future__ import annotations
 
 from ninja import Path, Router, Status
 
 from mpp.api.auth import OFFICER_AUTH, require_counter
+from mpp.api.idempotency import IdempotencyKey, idempotent
 from mpp.api.lookups import MAX_ID, counter_or_404
 from mpp.api.render import counter_out, ticket_out
 from mpp.api.schemas import CounterOut, ErrorOut, TicketOut, ValidationErrorOut
@@ -27,10 +33,12 @@ def _counter(request, counter_id: int):
     response={200: TicketOut, 204: None, 409: ErrorOut, **_ERRORS},
     operation_id="callNext",
 )
-def call_next(request, counter: int = CounterId):
+@idempotent(TicketOut)
+def call_next(request, counter: int = CounterId, idempotency_key: str | None = IdempotencyKey):
     """Call the next waiting ticket this counter serves; 204 when nobody waits.
 
-    409 `counter_busy` while the counter still has a called or serving ticket.
+    409 `counter_busy` while the counter still has a called or serving ticket. With the
+    same Idempotency-Key again: the first answer (header Idempotent-Replayed: true).
     """
     found = _counter(request, counter)
     ticket = services.ticket_call_next(counter_id=found.pk, actor_id=request.auth.pk)

@@ -63,6 +63,10 @@ def get_ticket(request, ticket_id: str = TicketId):
     return ticket_out(ticket_or_404(ticket_id))
 
 
+# Officer actions take an Idempotency-Key too: a retry with the same key gets the first
+# answer back instead of 409 invalid_state (or a second recall).
+
+
 def _officer_action(request, ticket_id: str, action, **kwargs) -> dict:
     ticket = ticket_or_404(ticket_id)
     require_ticket(request.auth, ticket)
@@ -75,7 +79,8 @@ def _officer_action(request, ticket_id: str, action, **kwargs) -> dict:
     auth=OFFICER_AUTH,
     operation_id="recallTicket",
 )
-def recall_ticket(request, ticket_id: str = TicketId):
+@idempotent(TicketOut)
+def recall_ticket(request, ticket_id: str = TicketId, idempotency_key: str | None = IdempotencyKey):
     """Call a called ticket again (the citizen has not come forward)."""
     return _officer_action(request, ticket_id, services.ticket_recall)
 
@@ -86,7 +91,8 @@ def recall_ticket(request, ticket_id: str = TicketId):
     auth=OFFICER_AUTH,
     operation_id="startTicket",
 )
-def start_ticket(request, ticket_id: str = TicketId):
+@idempotent(TicketOut)
+def start_ticket(request, ticket_id: str = TicketId, idempotency_key: str | None = IdempotencyKey):
     """The citizen is at the counter: service time starts."""
     return _officer_action(request, ticket_id, services.ticket_start)
 
@@ -97,7 +103,8 @@ def start_ticket(request, ticket_id: str = TicketId):
     auth=OFFICER_AUTH,
     operation_id="finishTicket",
 )
-def finish_ticket(request, ticket_id: str = TicketId):
+@idempotent(TicketOut)
+def finish_ticket(request, ticket_id: str = TicketId, idempotency_key: str | None = IdempotencyKey):
     """Service done."""
     return _officer_action(request, ticket_id, services.ticket_finish)
 
@@ -108,7 +115,10 @@ def finish_ticket(request, ticket_id: str = TicketId):
     auth=OFFICER_AUTH,
     operation_id="noShowTicket",
 )
-def no_show_ticket(request, ticket_id: str = TicketId):
+@idempotent(TicketOut)
+def no_show_ticket(
+    request, ticket_id: str = TicketId, idempotency_key: str | None = IdempotencyKey
+):
     """The citizen did not come after the mall's number of recalls (409 recall_first before)."""
     return _officer_action(request, ticket_id, services.ticket_no_show)
 
@@ -119,7 +129,13 @@ def no_show_ticket(request, ticket_id: str = TicketId):
     auth=OFFICER_AUTH,
     operation_id="transferTicket",
 )
-def transfer_ticket(request, payload: TransferIn, ticket_id: str = TicketId):
+@idempotent(TicketOut)
+def transfer_ticket(
+    request,
+    payload: TransferIn,
+    ticket_id: str = TicketId,
+    idempotency_key: str | None = IdempotencyKey,
+):
     """Send the ticket to another service of the mall; it keeps its original arrival time."""
     return _officer_action(
         request, ticket_id, services.ticket_transfer, service_code=payload.service

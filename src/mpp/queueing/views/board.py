@@ -47,6 +47,8 @@ def _labels() -> dict:
         "nobody_waiting": _("Nobody is waiting"),
         "live": _("Live"),
         "reconnecting": _("Offline: reconnecting…"),
+        # the stream reads the database every few seconds while Redis is down
+        "backup": _("Live (backup mode)"),
     }
 
 

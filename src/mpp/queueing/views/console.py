@@ -4,6 +4,9 @@ Every action is a plain POST form that calls one queue service and redirects bac
 so the console works without JavaScript; console.js adds the keyboard shortcuts and
 refreshes the panel when the mall's board stream reports a change. Domain errors
 (counter busy, recall first, wrong state) come back as readable messages.
+Each rendering of the panel gives its forms a fresh nonce (core.formkeys, idempotency
+records in the database): the same form sent again, after any failure, shows the first
+answer again instead of calling, recalling or finishing a second time.
 Access: only staff who may operate the counter (accounts.selectors.can_operate_counter).
 """
 
@@ -27,8 +30,10 @@ from mpp.accounts.selectors import can_operate_counter
 from mpp.catalog.models import Counter, Mall
 from mpp.catalog.selectors import counter_get, counters_for_mall, mall_get, offerings_for_mall
 from mpp.core.errors import Conflict, DomainError, Invalid
+from mpp.core.formkeys import form_key_new, form_once
 from mpp.queueing import services
 from mpp.queueing.models import Ticket
+from mpp.queueing.selectors import counter_current_ticket, counter_is_open_today
 
 WAITING_SHOWN = 50  # rows of the waiting list; the rest is counted
 
@@ -62,15 +67,8 @@ def _counter_or_403(request, counter_id: int) -> Counter:
 
 
 def _current_ticket(counter: Counter) -> Ticket | None:
-    """The ticket called to or being served at this counter (of any day: it must be closed)."""
-    return (
-        Ticket.objects.filter(
-            counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
-        )
-        .select_related("offering__service", "offering__booth")
-        .order_by("-called_at")
-        .first()
-    )
+    """The ticket of today called to or being served at this counter (as the board sees it)."""
+    return counter_current_ticket(counter)
 
 
 def _panel_context(request, counter: Counter) -> dict:
@@ -124,6 +122,7 @@ def _panel_context(request, counter: Counter) -> dict:
         "actions": [(a, enabled[a.name]) for a in ACTIONS],
         "transfer_targets": transfer_targets,
         "taken_by_other": counter.is_open and counter.officer_id not in (None, request.user.pk),
+        "nonce": form_key_new(),  # one per rendering, shared by its forms (scoped by action)
     }
 
 
@@ -167,12 +166,16 @@ def console_home(request):
 def console_counter(request, counter_id: int):
     """Step 2: the counter's console. Opening it opens the counter for this officer."""
     counter = _counter_or_403(request, counter_id)
-    if not counter.is_open or counter.officer_id is None:
+    if not counter_is_open_today(counter) or counter.officer_id is None:
         counter = services.counter_open(counter_id=counter.pk, officer_id=request.user.pk)
         counter = counter_get(counter.pk)
     context = _panel_context(request, counter)
     context["stream_url"] = f"{reverse('api-v1:api-root')}malls/{counter.mall.code}/board/stream"
-    context["labels"] = {"live": _("Live"), "reconnecting": _("Offline: reconnecting…")}
+    context["labels"] = {
+        "live": _("Live"),
+        "reconnecting": _("Offline: reconnecting…"),
+        "backup": _("Live (backup mode)"),
+    }
     return render(request, "queueing/console.html", context)
 
 
@@ -277,8 +280,15 @@ def console_action(request, counter_id: int, action: str):
     handler = _HANDLERS.get(action)
     if handler is None:
         raise Http404(_("Unknown action."))
+    fields = {"ticket": request.POST.get("ticket", ""), "service": request.POST.get("service", "")}
     try:
-        message = handler(request, counter)
+        result, _replayed = form_once(
+            request,
+            scope=f"console:{counter.pk}:{action}",
+            fields=fields,
+            run=lambda: {"message": str(handler(request, counter))},
+        )
+        message = result["message"]
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

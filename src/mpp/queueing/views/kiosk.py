@@ -2,8 +2,10 @@
 
 Touch first and plain HTML forms, so it works without JavaScript: the service
 list links to a confirm page whose form POSTs the issue. A random nonce in that
-form makes a double tap (or a resent form) return the same ticket instead of a
-second one; the queue service stays the only place a ticket is made.
+form (core.formkeys: an idempotency key kept in the database, like the API's
+Idempotency-Key) makes a double tap, a resent form or a retry after any failure
+return the same ticket instead of a second one, with or without Redis; the queue
+service stays the only place a ticket is made.
 
 Services with online booking keep a walk-in quota: the confirm page shows the
 places left today and issuing goes through bookings.services.walkin_ticket_issue,
@@ -13,11 +15,6 @@ itself never does.)
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
-
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,12 +27,8 @@ from mpp.catalog.models import Mall, Offering
 from mpp.catalog.pages import fee_label, mall_or_404
 from mpp.catalog.selectors import booths_with_offerings, offerings_for_mall
 from mpp.core.errors import DomainError
+from mpp.core.formkeys import form_key_new, form_once
 from mpp.queueing.models import Priority, Source
-
-NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
-NONCE_TTL = 300  # seconds a form's nonce keeps pointing at the ticket it made
-NONCE_WAIT = 10.0  # seconds a repeated submit waits for the first one to finish
-_PENDING = "pending"
 
 # Short hints under each priority choice (the label itself comes from the model).
 PRIORITY_HINTS = {
@@ -96,7 +89,7 @@ def kiosk_confirm(request, mall: str, service: str):
             "offering": offering,
             "service": offering.service,
             "priorities": priorities,
-            "nonce": uuid.uuid4().hex,
+            "nonce": form_key_new(),
             "walkin_left": walkin_left(offering, mall_obj.today()),
         },
     )
@@ -106,41 +99,21 @@ def _print_redirect(ticket_id):
     return redirect(reverse("ticket-print", args=[ticket_id]) + "?autoprint=1")
 
 
-def _wait_for_first(key: str) -> str | None:
-    """The ticket id the first submit of this form made, waiting while it is being made."""
-    deadline = time.monotonic() + NONCE_WAIT
-    while True:
-        value = cache.get(key)
-        if value != _PENDING:
-            return value
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.1)
-
-
 def _issue(request, mall: Mall, service: str):
-    nonce = request.POST.get("nonce", "")
-    key = f"mpp:kiosk-issue:{mall.pk}:{nonce}" if NONCE_RE.match(nonce) else None
-    if key and not cache.add(key, _PENDING, NONCE_TTL):
-        first = _wait_for_first(key)
-        if first:
-            return _print_redirect(first)
-        cache.set(key, _PENDING, NONCE_TTL)
-    try:
+    def issue() -> dict:
         ticket = walkin_ticket_issue(
             mall=mall,
             service_code=service,
             priority=request.POST.get("priority") or Priority.REGULAR,
             source=Source.KIOSK,
         )
+        return {"ticket": str(ticket.pk)}
+
+    # One ticket per form, whichever priority button a double tap hit second.
+    try:
+        result, _replayed = form_once(
+            request, scope=f"kiosk:{mall.pk}", fields={"service": service}, run=issue
+        )
     except DomainError as exc:
-        if key:
-            cache.delete(key)
         return _error(request, mall, exc.message, status=exc.status)
-    except BaseException:
-        if key:
-            cache.delete(key)
-        raise
-    if key:
-        cache.set(key, str(ticket.pk), NONCE_TTL)
-    return _print_redirect(ticket.pk)
+    return _print_redirect(result["ticket"])

@@ -374,12 +374,20 @@
     button.addEventListener("click", enableSound);
   }
 
-  /* ---- The stream: EventSource reconnects by itself; we also retry after a hard failure ---- */
+  /* ---- The stream: EventSource reconnects by itself; we also retry after a hard failure ----
+   * `event: status` says whether the server follows changes live or, while its Redis is down,
+   * reads the database every few seconds ("backup"): the board stays live either way. */
   var statusNode = document.getElementById("board-status");
   var retryMs = 1000;
+  var mode = "live";
   function setStatus(live) {
-    statusNode.textContent = live ? L.live : L.reconnecting;
-    statusNode.className = "board-status " + (live ? "is-live" : "is-offline");
+    var backup = live && mode === "backup";
+    statusNode.textContent = live ? (backup ? L.backup : L.live) : L.reconnecting;
+    statusNode.className = "board-status " + (live ? (backup ? "is-live is-backup" : "is-live") : "is-offline");
+  }
+  function onStatus(event) {
+    try { mode = JSON.parse(event.data).mode === "backup" ? "backup" : "live"; } catch (e) { return; }
+    setStatus(true);
   }
   function onSnapshot(event) {
     retryMs = 1000;
@@ -392,8 +400,9 @@
     if (!window.EventSource) return;
     var source = new EventSource(config.stream);
     source.addEventListener("board", onSnapshot);
+    source.addEventListener("status", onStatus);
     source.onmessage = onSnapshot;
-    source.onopen = function () { setStatus(true); };
+    source.onopen = function () { mode = "live"; setStatus(true); };
     source.onerror = function () {
       setStatus(false);
       if (source.readyState === EventSource.CLOSED) { // the browser gave up: try again later

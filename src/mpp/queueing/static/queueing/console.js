@@ -214,10 +214,12 @@
   }
 
   var live = document.getElementById("console-live");
+  var mode = "live"; // "backup": the server reads the database every few seconds (Redis down)
   function setLive(ok) {
+    var backup = ok && mode === "backup";
     live.hidden = false;
-    live.textContent = ok ? labels.live : labels.reconnecting;
-    live.className = "console-live " + (ok ? "is-live" : "is-offline");
+    live.textContent = ok ? (backup ? labels.backup : labels.live) : labels.reconnecting;
+    live.className = "console-live " + (ok ? (backup ? "is-live is-backup" : "is-live") : "is-offline");
   }
 
   var retryMs = 1000;
@@ -230,7 +232,11 @@
       retryMs = 1000;
       refresh(); // also on connect: something may have changed since the page was drawn
     });
-    source.onopen = function () { setLive(true); };
+    source.addEventListener("status", function (e) {
+      try { mode = JSON.parse(e.data).mode === "backup" ? "backup" : "live"; } catch (err) { return; }
+      setLive(true);
+    });
+    source.onopen = function () { mode = "live"; setLive(true); };
     source.onerror = function () {
       setLive(false);
       if (source.readyState === EventSource.CLOSED) {
