@@ -132,6 +132,13 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["mall", "service_date", "status"], name="ticket_day_status_idx"),
             models.Index(fields=["offering", "status", "queued_at"], name="ticket_queue_idx"),
+            # Open tickets only (a few hundred per mall, whatever the history): the end of
+            # day check every write makes (services.mall_day_roll) reads this.
+            models.Index(
+                fields=["mall", "service_date"],
+                name="ticket_open_day_idx",
+                condition=models.Q(status__in=["waiting", "called", "serving"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,9 @@
-"""Reads of the walk-in queue: positions, wait estimates, the board, the day's figures."""
+"""Reads of the walk-in queue: positions, wait estimates, the board, the day's figures.
+
+Every read sees the mall's earlier days as over (queueing.day), whether or not the
+end of day has been written yet: their tickets are never waiting, never at a
+counter and never on a board, and a counter left open overnight is not open today.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.utils import timezone
 
 from mpp.catalog.models import Counter, Mall, Offering
 from mpp.core.models import Event
+from mpp.queueing.day import counter_open_today, day_start
 from mpp.queueing.models import Priority, Ticket
 
 RECENT_SERVED = 20  # finished tickets averaged for the service-time estimate
@@ -21,9 +27,14 @@ CALL_KINDS = ("ticket.called", "ticket.recalled")
 
 
 def ticket_get(ticket_id) -> Ticket | None:
-    """A ticket by id (None for a malformed or unknown id)."""
+    """A ticket by id (None for a malformed or unknown id), as it stands now.
+
+    A ticket of an earlier day of its mall that is still stored as open is shown
+    expired (its day is over; the first write of the new day or the worker records
+    it), with `is_past_day` set for pages that name the day.
+    """
     try:
-        return (
+        ticket = (
             Ticket.objects.select_related(
                 "mall", "offering__service__agency", "offering__booth", "counter"
             )
@@ -32,6 +43,29 @@ def ticket_get(ticket_id) -> Ticket | None:
         )
     except Exception:  # malformed UUID
         return None
+    if ticket is not None:
+        ticket.is_past_day = ticket.service_date < ticket.mall.today()
+        if ticket.is_past_day and ticket.status in Ticket.OPEN_STATUSES:
+            ticket.status = Ticket.Status.EXPIRED
+    return ticket
+
+
+def counter_current_ticket(counter: Counter) -> Ticket | None:
+    """The ticket of today called to or being served at this counter, if any.
+
+    A ticket of an earlier day left called or serving does not hold the counter: its
+    day is over (services.mall_day_roll expires it).
+    """
+    return (
+        Ticket.objects.filter(
+            counter=counter,
+            service_date=counter.mall.today(),
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        )
+        .select_related("offering__service", "offering__booth")
+        .order_by("-called_at")
+        .first()
+    )
 
 
 def people_ahead(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
@@ -106,8 +140,21 @@ def _mean_service_minutes(offering: Offering) -> float:
     return sum(d.total_seconds() for d in durations) / len(durations) / 60
 
 
-def open_counters(offering: Offering) -> int:
-    return Counter.objects.filter(offerings=offering, is_open=True).count()
+def counter_is_open_today(counter: Counter) -> bool:
+    """Open, and opened since the mall's midnight (a counter left open overnight is not)."""
+    return counter_open_today(counter, day_start(counter.mall))
+
+
+def _open_today(counters, mall: Mall):
+    """Counters open today: a counter left open since an earlier day does not count."""
+    start = day_start(mall)
+    return counters.filter(is_open=True).filter(Q(opened_at__isnull=True) | Q(opened_at__gte=start))
+
+
+def open_counters(offering: Offering, mall: Mall | None = None) -> int:
+    """Counters serving this offering that are open today (`mall`: the offering's, if loaded)."""
+    counters = Counter.objects.filter(offerings=offering)
+    return _open_today(counters, mall or offering.mall).count()
 
 
 @dataclass(frozen=True)
@@ -124,7 +171,7 @@ def ticket_estimate(ticket: Ticket) -> Estimate:
     now = timezone.now()
     ahead = people_ahead(ticket, now=now)
     mean = mean_service_minutes(ticket.offering)
-    counters = open_counters(ticket.offering)
+    counters = open_counters(ticket.offering, ticket.mall)
     if ticket.status != Ticket.Status.WAITING:
         minutes = 0
     else:
@@ -144,6 +191,7 @@ def ticket_estimate(ticket: Ticket) -> Estimate:
 def board_snapshot(mall: Mall, *, last_calls: int = 8) -> dict:
     """What a display board shows: now calling per counter, the last calls, waiting per service."""
     today = mall.today()
+    start_of_day = day_start(mall, today)
     counters = list(Counter.objects.filter(mall=mall).select_related("booth").order_by("number"))
     current = {
         t.counter_id: t
@@ -162,13 +210,12 @@ def board_snapshot(mall: Mall, *, last_calls: int = 8) -> dict:
                 "counter_number": c.number,
                 "counter_name": str(c),
                 "booth": c.booth.name if c.booth else "",
-                "is_open": c.is_open,
+                "is_open": counter_open_today(c, start_of_day),
                 "ticket": t.number if t else None,
                 "status": t.status if t else None,
                 "service": t.offering.service.name if t else None,
             }
         )
-    start_of_day = dt.datetime.combine(today, dt.time.min, tzinfo=mall.tz)
     calls = [
         {
             "event_id": e.pk,
@@ -270,5 +317,5 @@ def day_summary(mall: Mall, day: dt.date | None = None) -> dict:
         "no_show": totals["no_show"],
         "mean_wait_minutes": minutes(totals["mean_wait"]),
         "mean_service_minutes": minutes(totals["mean_service"]),
-        "open_counters": Counter.objects.filter(mall=mall, is_open=True).count(),
+        "open_counters": _open_today(Counter.objects.filter(mall=mall), mall).count(),
     }

@@ -2,12 +2,15 @@
 
 Each function is one transaction that checks the ticket's current state, changes
 it, and appends an event (who, when, which counter) to the core event log. Boards
-hear about it only after commit.
+hear about it only after commit. The writes that may be the first of a new day
+(issue, call next, open a counter) first end the mall's earlier days
+(mall_day_roll), so a day ends at the mall's midnight with or without a worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from django.db import connection, transaction
@@ -18,6 +21,7 @@ from mpp.catalog.models import Counter, Mall, Offering
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
 from mpp.queueing import fanout
+from mpp.queueing.day import day_start, number_with_day
 from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
 from mpp.surveys.services import invitation_create
 
@@ -116,6 +120,13 @@ def _locked_ticket(ticket_id) -> Ticket:
 
 
 def _require(ticket: Ticket, *statuses: str) -> None:
+    today = ticket.mall.today()
+    if ticket.service_date < today and ticket.status in Ticket.OPEN_STATUSES:
+        raise Conflict(
+            _("Ticket %(number)s is of an earlier day; that day's queue is over.")
+            % {"number": number_with_day(ticket.number, ticket.service_date, today)},
+            code="day_over",
+        )
     if ticket.status not in statuses:
         raise Conflict(
             _("Ticket %(number)s is %(status)s; this action is not possible now.")
@@ -124,6 +135,32 @@ def _require(ticket: Ticket, *statuses: str) -> None:
         )
 
 
+def _after_day_roll(mall_of):
+    """Run the wrapped write after mall_day_roll, in a transaction of its own.
+
+    The roll commits on its own, so a write that then fails (counter busy, mall
+    closed) does not undo the end of the earlier day. Inside an outer transaction
+    both are part of it, and the next write rolls the day again if it rolled back.
+    """
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(**kwargs):
+            mall = mall_of(kwargs)
+            if mall is not None:
+                mall_day_roll(mall=mall)
+            return fn(**kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _mall_of_counter(kwargs) -> Mall | None:
+    return Mall.objects.filter(counters=kwargs["counter_id"]).first()
+
+
+@_after_day_roll(lambda kwargs: kwargs["mall"])
 @transaction.atomic
 def ticket_issue(
     *,
@@ -167,13 +204,15 @@ def ticket_issue(
     return ticket
 
 
+@_after_day_roll(_mall_of_counter)
 @transaction.atomic
 def counter_open(*, counter_id: int, officer_id: int) -> Counter:
     """An officer takes a counter: it now counts as open for wait estimates."""
     counter = Counter.objects.select_for_update().filter(pk=counter_id).first()
     if counter is None:
         raise NotFound(_("Counter not found."), code="counter_not_found")
-    if counter.is_open and counter.officer_id == officer_id:
+    fresh = counter.opened_at is None or counter.opened_at >= day_start(counter.mall)
+    if counter.is_open and counter.officer_id == officer_id and fresh:
         return counter
     counter.is_open = True
     counter.officer_id = officer_id
@@ -234,6 +273,7 @@ def _pick_due(candidates) -> Ticket | None:
     return _first(candidates.filter(due_at__lte=timezone.now()), "due_at", "queued_at", "seq")
 
 
+@_after_day_roll(_mall_of_counter)
 @transaction.atomic
 def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
     """Call the next waiting ticket this counter serves, or None when nobody waits.
@@ -252,20 +292,23 @@ def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
     )
     if counter is None:
         raise NotFound(_("Counter not found."), code="counter_not_found")
-    busy = Ticket.objects.filter(
-        counter=counter, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+    mall = counter.mall
+    today = mall.today()
+    busy = Ticket.objects.filter(  # a ticket of an earlier day never holds a counter
+        counter=counter,
+        service_date=today,
+        status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
     ).first()
     if busy is not None:
         raise Conflict(
             _("Ticket %(number)s is still open at this counter; finish it first.")
-            % {"number": busy.number},
+            % {"number": number_with_day(busy.number, busy.service_date, today)},
             code="counter_busy",
         )
-    mall = counter.mall
     offering_ids = list(counter.offerings.filter(is_active=True).values_list("pk", flat=True))
     candidates = Ticket.objects.filter(
         mall_id=mall.pk,
-        service_date=mall.today(),
+        service_date=today,
         status=Ticket.Status.WAITING,
         offering_id__in=offering_ids,
     )
@@ -284,7 +327,7 @@ def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
         counter.regular_since_priority = 0
     else:
         counter.regular_since_priority += 1
-    if not counter.is_open:
+    if not counter.is_open or (counter.opened_at and counter.opened_at < day_start(mall, today)):
         counter.is_open = True
         counter.officer_id = actor_id
         counter.opened_at = timezone.now()
@@ -408,14 +451,14 @@ def ticket_transfer(*, ticket_id, service_code: str, actor_id: int | None) -> Ti
     return ticket
 
 
-def _expire(tickets, *, actor_id: int | None) -> int:
+def _expire(tickets, *, actor_id: int | None, **extra) -> int:
     now = timezone.now()
     count = 0
     for ticket in tickets:
         ticket.status = Ticket.Status.EXPIRED
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
-        _event(ticket, "expired", actor_id=actor_id)
+        _event(ticket, "expired", actor_id=actor_id, **extra)
         count += 1
     return count
 
@@ -425,30 +468,88 @@ def _open_tickets(**filters):
         Ticket.objects.select_for_update(of=("self",))
         .select_related("offering__service", "counter")
         .filter(status__in=Ticket.OPEN_STATUSES, **filters)
+        .order_by("pk")  # one lock order for every end of day
     )
+
+
+def _close_counters(counters, *, actor_id: int | None, **extra) -> int:
+    count = 0
+    for counter in counters.select_for_update(of=("self",)).order_by("pk"):
+        counter.is_open = False
+        counter.officer = None
+        counter.save(update_fields=["is_open", "officer"])
+        event_record(
+            kind="counter.closed",
+            subject_type="counter",
+            subject_id=counter.pk,
+            mall_id=counter.mall_id,
+            actor_id=actor_id,
+            data={"number": counter.number, **extra},
+        )
+        _announce(counter.mall_id, "counter.closed")
+        count += 1
+    return count
+
+
+def mall_day_roll(*, mall: Mall) -> int:
+    """See the mall's earlier days as over: expire their open tickets, close their counters.
+
+    Runs first in each write that may open a new day (ticket_issue, ticket_call_next,
+    counter_open) and in the worker's periodic job, so the day ends at the mall's
+    midnight with or without a worker. When nothing is left over (nearly always) it
+    costs two small indexed queries. Otherwise one transaction under the mall's row
+    lock: parallel first requests of a day wait for each other and the later ones
+    find nothing left, so each expiry and closing is recorded once, by the system
+    (actor None, reason "day_over"). Returns the number of tickets expired.
+    """
+    today = mall.today()
+    stale_tickets = Ticket.objects.filter(
+        mall_id=mall.pk, status__in=Ticket.OPEN_STATUSES, service_date__lt=today
+    )
+    stale_counters = Counter.objects.filter(
+        mall_id=mall.pk, is_open=True, opened_at__lt=day_start(mall, today)
+    )
+    if not stale_tickets.exists() and not stale_counters.exists():
+        return 0
+    with transaction.atomic():
+        Mall.objects.select_for_update().filter(pk=mall.pk).first()  # one roll at a time
+        count = _expire(
+            _open_tickets(mall_id=mall.pk, service_date__lt=today),
+            actor_id=None,
+            reason="day_over",
+        )
+        _close_counters(stale_counters, actor_id=None, reason="day_over")
+    return count
 
 
 @transaction.atomic
 def mall_end_day(*, mall: Mall, actor_id: int | None = None) -> int:
-    """Close the day: every ticket still open from today or before expires (none is deleted)."""
-    count = _expire(_open_tickets(mall=mall, service_date__lte=mall.today()), actor_id=actor_id)
-    Counter.objects.filter(mall=mall, is_open=True).update(is_open=False, officer=None)
+    """Close the day by hand: every ticket still open from today or before expires
+    (none is deleted) and every open counter closes."""
+    count = _expire(
+        _open_tickets(mall=mall, service_date__lte=mall.today()),
+        actor_id=actor_id,
+        reason="end_day",
+    )
+    _close_counters(
+        Counter.objects.filter(mall=mall, is_open=True), actor_id=actor_id, reason="end_day"
+    )
     return count
 
 
 def tickets_expire_past_days() -> int:
-    """Expire tickets left open from an earlier day in any mall (a forgotten end of day).
+    """End the earlier days of every mall nobody ended (mall_day_roll): the safety net.
 
-    Runs periodically in `mpp worker`; one transaction per mall, so a busy mall is
-    not held up by another. Counters still open from an earlier day are closed too.
+    Runs every 15 minutes in `mpp worker`; one transaction per mall, so a busy mall
+    is not held up by another. Tickets still open from an earlier mall-local day
+    expire and counters left open since before the mall's midnight close, each with
+    an event by the system. Without a worker the first write of the day does the
+    same; reads never show an earlier day's ticket as waiting or at a counter.
+    Returns the number of tickets expired.
     """
-    total = 0
-    mall_ids = (
+    mall_ids = set(
         Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES)
         .values_list("mall_id", flat=True)
         .distinct()
-    )
-    for mall in Mall.objects.filter(pk__in=list(mall_ids)):
-        with transaction.atomic():
-            total += _expire(_open_tickets(mall=mall, service_date__lt=mall.today()), actor_id=None)
-    return total
+    ) | set(Counter.objects.filter(is_open=True).values_list("mall_id", flat=True).distinct())
+    return sum(mall_day_roll(mall=mall) for mall in Mall.objects.filter(pk__in=mall_ids))
