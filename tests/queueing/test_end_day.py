@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from mpp.core.models import Event
+from mpp.queueing import dayend
 from mpp.queueing import services as q
 from mpp.queueing.models import Ticket
 
@@ -27,11 +28,11 @@ def _issue(mall, offering, *, days_ago=0):
 def test_past_days_expire_and_today_stays(mall, offering):
     today = _issue(mall, offering)
     old = _issue(mall, offering, days_ago=1)  # no write after it: only the job ends its day
-    assert q.tickets_expire_past_days() == 1
+    assert dayend.tickets_expire_past_days() == 1
     assert Ticket.objects.get(pk=old.pk).status == Ticket.Status.EXPIRED
     assert Ticket.objects.get(pk=today.pk).status == Ticket.Status.WAITING
     assert Event.objects.filter(kind="ticket.expired", subject_id=str(old.pk)).exists()
-    assert q.tickets_expire_past_days() == 0
+    assert dayend.tickets_expire_past_days() == 0
 
 
 def test_end_day_command(mall, offering):

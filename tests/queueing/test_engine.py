@@ -5,6 +5,7 @@ import pytest
 from mpp.catalog.models import Mall
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.models import Event
+from mpp.queueing import dayend
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Ticket
 from mpp.queueing.selectors import board_snapshot, day_summary, ticket_estimate
@@ -187,7 +188,7 @@ def test_end_of_day_expires_open_tickets_and_deletes_nothing(mall, offering, cou
     waiting = issue(mall, offering)
     called = issue(mall, offering, Priority.ELDERLY)
     q.ticket_call_next(counter_id=counter.pk, actor_id=officer.pk)
-    assert q.mall_end_day(mall=mall) == 2
+    assert dayend.mall_end_day(mall=mall) == 2
     statuses = set(Ticket.objects.values_list("status", flat=True))
     assert statuses == {Ticket.Status.EXPIRED}
     assert Ticket.objects.filter(pk__in=[waiting.pk, called.pk]).count() == 2

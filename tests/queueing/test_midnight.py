@@ -16,6 +16,7 @@ from django.utils import translation
 from mpp.catalog.models import Counter
 from mpp.core.errors import Conflict
 from mpp.core.models import Event
+from mpp.queueing import dayend
 from mpp.queueing import services as q
 from mpp.queueing.models import Ticket
 from mpp.queueing.selectors import (
@@ -169,11 +170,11 @@ def test_expiry_job_records_the_end_of_day_and_closes_counters(
     waiting = issue(mall, offering)
 
     clock.move_to(at(mall, 6, 23, 50))
-    assert q.tickets_expire_past_days() == 0  # the day is not over yet
+    assert dayend.tickets_expire_past_days() == 0  # the day is not over yet
     assert Counter.objects.get(pk=counter.pk).is_open
 
     clock.move_to(at(mall, 7, 0, 5))
-    assert q.tickets_expire_past_days() == 2
+    assert dayend.tickets_expire_past_days() == 2
     for ticket in (called, waiting):
         ticket.refresh_from_db()
         assert ticket.status == Ticket.Status.EXPIRED
@@ -183,7 +184,7 @@ def test_expiry_job_records_the_end_of_day_and_closes_counters(
     closed = Event.objects.filter(kind="counter.closed", subject_id=str(counter.pk))
     assert [(e.actor_id, e.data.get("reason")) for e in closed] == [(None, "day_over")]
 
-    assert q.tickets_expire_past_days() == 0  # once only
+    assert dayend.tickets_expire_past_days() == 0  # once only
     assert Event.objects.filter(kind__in=["ticket.expired", "counter.closed"]).count() == 3
 
 
@@ -194,7 +195,7 @@ def test_a_counter_opened_today_stays_open_through_the_roll(clock, mall, offerin
     clock.move_to(at(mall, 7, 7))
     q.counter_open(counter_id=counter.pk, officer_id=officer.pk)  # the day's first write
     assert Ticket.objects.get(pk=old.pk).status == Ticket.Status.EXPIRED
-    assert q.tickets_expire_past_days() == 0
+    assert dayend.tickets_expire_past_days() == 0
     counter.refresh_from_db()
     assert counter.is_open and counter.officer_id == officer.pk
 

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from mpp.queueing import dayend
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority
 
@@ -99,7 +100,7 @@ def test_no_show_and_expired_are_said_plainly(en, mall, offering, counter, offic
     for _ in range(mall.no_show_after_recalls):
         q.ticket_recall(ticket_id=missed.pk, actor_id=officer.pk)
     q.ticket_no_show(ticket_id=missed.pk, actor_id=officer.pk)
-    q.mall_end_day(mall=mall)
+    dayend.mall_end_day(mall=mall)
 
     missed_html = en.get(f"/t/{missed.pk}/").content.decode()
     assert status_of(missed_html) == "no_show"

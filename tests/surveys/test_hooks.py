@@ -12,6 +12,7 @@ import mpp
 from mpp.bookings.models import Booking, Slot
 from mpp.core.models import Event
 from mpp.notifications.models import Message
+from mpp.queueing import dayend
 from mpp.queueing import services as q
 from mpp.queueing.models import Ticket
 from mpp.surveys.models import SurveyInvitation, SurveyResponse
@@ -39,7 +40,7 @@ def test_other_endings_invite_nobody(mall, offering, counter, officer):
         q.ticket_recall(ticket_id=ticket.pk, actor_id=officer.pk)
     q.ticket_no_show(ticket_id=ticket.pk, actor_id=officer.pk)
     q.ticket_issue(mall=mall, service_code=offering.service.code)
-    q.mall_end_day(mall=mall)
+    dayend.mall_end_day(mall=mall)
     assert SurveyInvitation.objects.count() == 0
 
 

@@ -5,7 +5,7 @@ EXPIRE_PAST_DAYS_SECONDS = 900
 
 
 def _expire_past_days() -> int:
-    from mpp.queueing.services import tickets_expire_past_days
+    from mpp.queueing.dayend import tickets_expire_past_days
 
     return tickets_expire_past_days()
 

@@ -3,7 +3,7 @@
 A ticket belongs to one service day, in the mall's own time zone (WIB, WITA or
 WIT). At the mall's midnight that day is over, whether or not the worker's
 expiry job or anyone else has run: reads compare with `mall.today()` and the
-first write of the new day records it (queueing.services.mall_day_roll).
+first write of the new day records it (queueing.dayend.mall_day_roll).
 Numbers restart every day, so "B-001" of yesterday and of today are different
 tickets: wherever both can be meant, the number carries its day.
 """

@@ -133,7 +133,7 @@ class Ticket(models.Model):
             models.Index(fields=["mall", "service_date", "status"], name="ticket_day_status_idx"),
             models.Index(fields=["offering", "status", "queued_at"], name="ticket_queue_idx"),
             # Open tickets only (a few hundred per mall, whatever the history): the end of
-            # day check every write makes (services.mall_day_roll) reads this.
+            # day check every write makes (dayend.mall_day_roll) reads this.
             models.Index(
                 fields=["mall", "service_date"],
                 name="ticket_open_day_idx",

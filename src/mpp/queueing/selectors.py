@@ -54,7 +54,7 @@ def counter_current_ticket(counter: Counter) -> Ticket | None:
     """The ticket of today called to or being served at this counter, if any.
 
     A ticket of an earlier day left called or serving does not hold the counter: its
-    day is over (services.mall_day_roll expires it).
+    day is over (dayend.mall_day_roll expires it).
     """
     return (
         Ticket.objects.filter(

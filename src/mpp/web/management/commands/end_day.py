@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from mpp.catalog.models import Mall
 from mpp.core.commands import MppCommand
-from mpp.queueing.services import mall_end_day
+from mpp.queueing.dayend import mall_end_day
 
 
 class Command(MppCommand):
