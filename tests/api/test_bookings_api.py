@@ -25,6 +25,7 @@ from mpp.core.pii import nik_digest, nik_mask
 from mpp.notifications.models import Message
 from mpp.queueing.models import Ticket
 from tests.api.helpers import assert_error, post_json
+from tests.clock import subprocess_env, working_day_ahead
 from tests.core.booking_world import (
     NIK,
     NIK_2,
@@ -102,9 +103,10 @@ def test_slots_show_places_taken(client, world):
     assert [s["remaining"] for s in data["slots"]] == [2, 3, 3, 3]
 
 
+@pytest.mark.clock
 def test_slots_of_a_day_not_open_yet_closed_or_not_offered(client, mall, world):
     policy, date = world
-    far = date + dt.timedelta(days=60)
+    far = working_day_ahead(1, date + dt.timedelta(days=59))  # 60+ days on, not a holiday
     data = client.get(url_slots(policy, far)).json()
     assert data["bookable"] is False and data["refusal"] == "not_yet"
     assert dt.datetime.fromisoformat(data["window_opens_at"]).date() == far - dt.timedelta(30)
@@ -491,6 +493,7 @@ def test_parallel_clients_over_http_never_exceed_the_quota_nor_double_a_nik(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                env=subprocess_env(),  # the clients share the (moved) clock: start_at
             )
         )
     rows = []

@@ -203,11 +203,11 @@ def test_thirty_minutes_of_silence_start_afresh(demo, gateway):
 
 
 def test_the_webhook_never_waits_for_a_slow_gateway(demo, settings):
-    with gateway_server(delay=3.0) as slow:
+    with gateway_server(delay=10.0) as slow:
         settings.MPP_SMS_GATEWAY_URL = slow.url
         started = time.monotonic()
         assert inbound("ktp hilang", "wamid-80").status_code == 200
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 5.0  # not the gateway's 10 s
         assert slow.requests == []
 
 

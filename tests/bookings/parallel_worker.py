@@ -7,7 +7,6 @@ Prints one JSON line: [[nik, "booked" or the refusal's code], ...].
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -19,11 +18,12 @@ def main() -> None:
     from mpp.bookings.services import booking_create
     from mpp.catalog.models import Mall
     from mpp.core.errors import DomainError
+    from tests.parallel import begin
 
     mall = Mall.objects.get(pk=int(sys.argv[1]))
     service_code, date, slot = sys.argv[2], sys.argv[3], sys.argv[4]
     niks = sys.argv[5].split(",")
-    time.sleep(max(0.0, float(sys.argv[6]) - time.time()))
+    begin(float(sys.argv[6]))
     out = []
     for nik in niks:
         try:

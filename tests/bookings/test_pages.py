@@ -610,7 +610,8 @@ def test_calendar_file_has_the_slot_and_no_personal_data(policy):
         assert secret not in unfolded
 
 
-def test_service_page_publishes_the_quota_split(policy):
+def test_service_page_publishes_the_quota_split(policy, clock):
+    clock.working_day()  # "places left today": none on a holiday
     page = english().get(urls(policy)["service"])
     html = text(page)
     assert page.status_code == 200
@@ -772,7 +773,8 @@ def merged_catalogue(tmp_path, settings):
 
 
 @needs_gettext
-def test_pages_read_in_indonesian_once_merged(checkin_policy, merged_catalogue):
+def test_pages_read_in_indonesian_once_merged(checkin_policy, merged_catalogue, clock):
+    clock.working_day()  # "Sisa kuota prioritas hari ini": not on a holiday
     policy = checkin_policy
     booking = make_booking(policy)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the browser's wish does not matter

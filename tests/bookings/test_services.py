@@ -375,13 +375,17 @@ def test_ticket_of_another_source_is_not_booked(policy):
     assert ticket.due_at is None and Ticket.objects.get(pk=ticket.pk).source == Source.KIOSK
 
 
-def test_no_show_sweep_runs_in_the_worker(policy):
+def test_no_show_sweep_runs_in_the_worker(policy, clock):
     from mpp.notifications.periodic import registered
 
     [job] = [j for j in registered() if j.name == "bookings.no_show_sweep"]
-    book(policy)  # 8 December 2026, still ahead
+    book(policy)  # Tuesday 8 December 2026, 08:00-09:00, 15 minutes' grace
+    clock.move_to("2026-12-08T09:14:00+07:00")  # the sweep runs on the clock: still in grace
     assert job.func() == 0
     assert Booking.objects.get().status == Booking.Status.BOOKED
+    clock.move_to("2026-12-08T09:16:00+07:00")
+    assert job.func() == 1
+    assert Booking.objects.get().status == Booking.Status.NO_SHOW
 
 
 def test_cancel_and_reschedule_withdraw_the_old_reminder(policy):

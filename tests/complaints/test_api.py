@@ -133,12 +133,12 @@ def test_lookup_errors_and_limit(client, world, settings):
     assert_error(client.get("/api/v1/complaints/ABCDEFGHJK"), 429, "rate_limited")
 
 
+@pytest.mark.clock
 def test_staff_list_with_filters(client, world):
-    import datetime as dt
+    from tests.clock import working_days_ago
 
-    from django.utils import timezone
-
-    late = file_one(world, now=timezone.now() - dt.timedelta(days=10), phone="081234567890")
+    # received 6 working days ago: first response (3) and answer (5) deadlines both past
+    late = file_one(world, now=working_days_ago(6), phone="081234567890")
     fresh = file_one(world, service_code=world.offering_b.service.code)
     url = f"/api/v1/malls/{world.mall.code}/complaints"
     everything = client.get(url, **bearer(world.manager)).json()

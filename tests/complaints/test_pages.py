@@ -5,18 +5,17 @@ default, English with the language cookie."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from mpp.complaints.models import Complaint
 from mpp.complaints.services import complaint_act
 from mpp.complaints.validation import code_grouped
+from tests.clock import working_days_ago
 from tests.complaints.conftest import file_one
 
 pytestmark = pytest.mark.django_db
@@ -196,12 +195,14 @@ def test_counter_form_needs_a_staff_login_of_the_mall(client, world):
 
 
 def make_overdue(world):
-    """One complaint received 10 days ago (both deadlines past), one today."""
-    old = file_one(world, now=timezone.now() - dt.timedelta(days=10))
+    """One complaint received 6 working days ago (both deadlines, 3 and 5 working days,
+    past), one today."""
+    old = file_one(world, now=working_days_ago(6))
     new = file_one(world, service_code=world.offering_b.service.code)
     return old, new
 
 
+@pytest.mark.clock
 def test_manager_list_flags_overdue_and_filters(client, world):
     old, new = make_overdue(world)
     client.force_login(world.manager)
@@ -221,6 +222,7 @@ def test_manager_list_flags_overdue_and_filters(client, world):
     assert rubbish.status_code == 200  # a wrong filter is ignored, never a 500
 
 
+@pytest.mark.clock
 def test_booth_staff_see_their_booths_list_only(client, world):
     old, new = make_overdue(world)
     client.force_login(world.officer_b)
@@ -232,6 +234,7 @@ def test_booth_staff_see_their_booths_list_only(client, world):
     assert client.get(detail).status_code == 403
 
 
+@pytest.mark.clock
 def test_today_page_shows_the_overdue_count_with_a_link(client, world):
     make_overdue(world)
     client.force_login(world.manager)

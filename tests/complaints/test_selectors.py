@@ -19,6 +19,7 @@ from mpp.complaints.selectors import (
 )
 from mpp.complaints.services import complaint_act
 from mpp.core.models import Region
+from tests.clock import working_days_ago
 from tests.complaints.conftest import MONDAY, file_one
 from tests.factories import ComplaintFactory, MallFactory, OfferingFactory, UserFactory, region
 
@@ -47,9 +48,10 @@ def test_one_rule_per_role(world):
     assert not complaints_for(loose).exists()
 
 
+@pytest.mark.clock
 def test_overdue_flags_and_counts(world):
     now = timezone.now()
-    late_first = file_one(world, now=now - dt.timedelta(days=8))
+    late_first = file_one(world, now=working_days_ago(6))  # both deadlines (3 and 5) past
     answered_late = file_one(world, now=now - dt.timedelta(days=30))
     complaint_act(complaint_id=answered_late.pk, actor=world.manager, action="verify")
     complaint_act(complaint_id=answered_late.pk, actor=world.manager, action="answer", message="Ok")

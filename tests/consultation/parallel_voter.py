@@ -8,7 +8,6 @@ were new.
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -20,11 +19,12 @@ def main() -> None:
     from mpp.consultation import services
     from mpp.consultation.models import Topic
     from mpp.consultation.voters import voter_key_of
+    from tests.parallel import begin
 
     topic = Topic.objects.get(pk=int(sys.argv[1]))
     voters = [voter_key_of(v) for v in sys.argv[2].split(",")]
     stances = sys.argv[3].split(",")
-    time.sleep(max(0.0, float(sys.argv[-1]) - time.time()))
+    begin(float(sys.argv[-1]))
     created = 0
     for stance in stances:
         for key in voters:

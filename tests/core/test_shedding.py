@@ -29,7 +29,7 @@ def test_async_gate_admits_queues_hands_over_and_refuses():
         assert gate.inflight == 2 and not gate.waiters
         started = time.monotonic()
         assert await gate.enter(2, 1, 0.05) is False  # waited too long
-        assert 0.04 <= time.monotonic() - started < 0.5
+        assert time.monotonic() - started >= 0.04  # it waited its 0.05 s, then gave up
         assert not gate.waiters
         gate.leave()
         gate.leave()
@@ -120,7 +120,9 @@ def test_overload_is_shed_quickly_while_admitted_requests_complete(server_url, m
     settings.MPP_RATE_LIMITS = {}
     settings.MPP_BOOKING_MAX_INFLIGHT = 1
     settings.MPP_BOOKING_MAX_QUEUE = 2
-    settings.MPP_BOOKING_QUEUE_SECONDS = 0.5
+    # Queued requests may wait long (a busy machine must not shed them for waiting), so a
+    # 503 answered well before that was shed for a full queue, not after waiting its turn.
+    settings.MPP_BOOKING_QUEUE_SECONDS = 30
     policy, date = bookable_policy(mall, online_per_slot=100)
     path = f"{server_url}/api/v1/malls/{mall.code}/bookings"
     slots = (
@@ -155,6 +157,6 @@ def test_overload_is_shed_quickly_while_admitted_requests_complete(server_url, m
         assert response.json()["code"] == "overloaded"
         assert 2 <= int(response.headers["Retry-After"]) <= 5
     # A request shed for a full queue is answered at once, not after waiting its turn.
-    assert min(t for _, t in shed) < 0.5
+    assert min(t for _, t in shed) < settings.MPP_BOOKING_QUEUE_SECONDS / 3
     assert all(r.status_code == 200 for r in reads)  # reads are never shed
     assert Booking.objects.count() == 1 + statuses.count(201)  # a shed request wrote nothing

@@ -8,7 +8,6 @@ Prints one JSON line with what it did.
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -19,6 +18,7 @@ def main() -> None:
     django.setup()
     from mpp.catalog.models import Mall
     from mpp.queueing import services as q
+    from tests.parallel import begin
 
     action = sys.argv[1]
     start_at = float(sys.argv[-1])
@@ -26,7 +26,7 @@ def main() -> None:
         mall = Mall.objects.get(pk=int(sys.argv[2]))
         codes = sys.argv[3].split(",")
         count = int(sys.argv[4])
-        time.sleep(max(0.0, start_at - time.time()))
+        begin(start_at)
         out = []
         for i in range(count):
             t = q.ticket_issue(mall=mall, service_code=codes[i % len(codes)], source="api")
@@ -34,7 +34,7 @@ def main() -> None:
         print(json.dumps(out))
     elif action == "serve":
         counter_id = int(sys.argv[2])
-        time.sleep(max(0.0, start_at - time.time()))
+        begin(start_at)
         served = []
         while (t := q.ticket_call_next(counter_id=counter_id, actor_id=None)) is not None:
             q.ticket_start(ticket_id=t.pk, actor_id=None)

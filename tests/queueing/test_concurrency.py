@@ -6,10 +6,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from mpp.queueing.models import Ticket
 from tests.factories import CounterFactory, OfferingFactory
-from tests.parallel import run_parallel
+from tests.parallel import owner_switches, run_parallel
 
 WORKER = Path(__file__).with_name("parallel_worker.py")
 
@@ -45,6 +46,17 @@ def test_parallel_processes_get_unique_strictly_increasing_numbers(mall):
         )
         assert rows == sorted(rows)
     assert Ticket.objects.filter(mall=mall).count() == processes * per_process
+    # the processes really ran at once: all six were working at the same moment, and on
+    # PostgreSQL their commits interleave (SQLite's write lock mostly lets one process
+    # finish its run before the next, so there only the overlap is asserted)
+    assert results.overlap() > 0, results.windows
+    owner = {pk: i for i, result in enumerate(results) for *_, pk in result}
+    commits = Ticket.objects.filter(mall=mall).order_by("issued_at", "pk")
+    switches = owner_switches(owner[str(pk)] for pk in commits.values_list("pk", flat=True))
+    print(f"{switches} changes of owner in {len(owner)} commits, {connection.vendor}")
+    assert switches >= processes - 1
+    if connection.vendor == "postgresql":
+        assert switches > 3 * processes, switches  # 147 of 150 measured; SQLite about 50
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,6 +69,7 @@ def test_parallel_counters_never_call_the_same_ticket(mall):
     for _ in range(total):
         ticket_issue(mall=mall, service_code=offering.service.code)
     results = run_parallel(WORKER, [["serve", str(c.pk)] for c in counters])
+    assert results.overlap() > 0, results.windows  # the four counters worked at once
     served = [tid for result in results for tid in result]
     assert len(served) == total
     assert len(set(served)) == total

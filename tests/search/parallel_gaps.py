@@ -7,7 +7,6 @@ Prints one JSON line: how many counts it made.
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -17,9 +16,10 @@ def main() -> None:
 
     django.setup()
     from mpp.search.services import search_gaps_record
+    from tests.parallel import begin
 
     mall_id, times = int(sys.argv[1]), int(sys.argv[2])
-    time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+    begin(float(sys.argv[3]))
     made = 0
     for _ in range(times):
         made += search_gaps_record(mall_id=mall_id, words=["ngocor"])

@@ -7,7 +7,6 @@ Prints one JSON line: "answered" or the refusal's code.
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
 
@@ -18,11 +17,12 @@ def main() -> None:
     django.setup()
     from mpp.core.errors import DomainError
     from mpp.surveys.services import response_submit
+    from tests.parallel import begin
 
     token, score = sys.argv[1], int(sys.argv[2])
     profile = {"sex": "L", "age": 40, "education": "sma", "occupation": "swasta"}
     answers = {f"U{i}": score for i in range(1, 10)}
-    time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+    begin(float(sys.argv[3]))
     try:
         response_submit(token=token, answers=answers, profile=profile, channel="api")
         outcome = "answered"

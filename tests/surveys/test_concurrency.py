@@ -22,6 +22,7 @@ def test_one_token_answered_by_many_processes_gives_one_answer(offering):
     arg_lists = [[invitation.token, str(1 + i % 4)] for i in range(PROCESSES)]
 
     outcomes = run_parallel(WORKER, arg_lists, start_in=3.0)
+    assert outcomes.peak() >= 2, outcomes.windows  # the answers really raced
 
     assert sorted(outcomes) == ["answered"] + ["survey_already_answered"] * (PROCESSES - 1)
     assert SurveyResponse.objects.count() == 1

@@ -26,7 +26,8 @@ def snapshot():
     return list(rows.values_list("submitted_on", "service_id", "u1", "u2", "u9", "age", "sex"))
 
 
-def test_demo_answers(client):
+def test_demo_answers(client, clock):
+    clock.move_to("2026-11-27T10:00:00+07:00")  # TODAY: the public page reads the clock
     demo_load()
     made = survey_demo_load(today=TODAY)
     assert 300 <= made <= 1500

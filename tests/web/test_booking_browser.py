@@ -47,7 +47,8 @@ class World:
 
 
 @pytest.fixture
-def world(transactional_db) -> World:
+def world(transactional_db, clock) -> World:
+    clock.working_day()  # walk-in places "today" and a ticket kept until the kiosk reads it
     mall = MallFactory()
     offering = OfferingFactory(
         booth__mall=mall, service__requirements=["KTP-el asli", "Kartu Keluarga"]
