@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mpp.core import dbfaults
 from mpp.core.errors import DomainError
+from mpp.core.middleware import HybridMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +155,9 @@ def as_json(response):
     return json
 
 
-class JsonErrorsMiddleware:
+class JsonErrorsMiddleware(HybridMiddleware):
     """Every answer under /api/ is JSON {"code", "message"}: also the ones made outside
     the API's handlers (CSRF refusals, Django's 400/404/500 pages, encoded "../" paths)."""
-
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.is_async:

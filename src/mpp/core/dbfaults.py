@@ -35,12 +35,14 @@ import html
 import logging
 import re
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, connections
 from django.db.backends.signals import connection_created
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+from mpp.core.middleware import HybridMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -237,18 +239,9 @@ def mark(request, exc: BaseException) -> None:
     setattr(request, MARK, exc)
 
 
-class DatabaseFaultMiddleware:
+class DatabaseFaultMiddleware(HybridMiddleware):
     """Retries a request once after a lost connection when nothing was committed, and
     turns database connection errors into 503; see the module docstring."""
-
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def process_exception(self, request, exception):
         if is_connection_error(exception):

@@ -39,10 +39,11 @@ import weakref
 from collections import deque
 from functools import lru_cache
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+from mpp.core.middleware import HybridMiddleware
 
 DEFAULT_PATHS = (
     ("POST", r"^/api/v1/malls/[^/]+/bookings/?$"),
@@ -197,17 +198,8 @@ def _log_shedding() -> None:
         _last_log[0], _last_log[1] = now, 0
 
 
-class BookingShedMiddleware:
+class BookingShedMiddleware(HybridMiddleware):
     """Bounds the booking writes in flight in this process; see the module docstring."""
-
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.is_async:

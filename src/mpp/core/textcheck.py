@@ -28,13 +28,14 @@ import html
 import json
 import re
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from mpp.core.bodyguard import body_limit
+from mpp.core.middleware import HybridMiddleware
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -154,19 +155,10 @@ def refused(request, loc: list) -> HttpResponse:
     return HttpResponse(body, status=422, content_type="text/html; charset=utf-8")
 
 
-class TextCheckMiddleware:
+class TextCheckMiddleware(HybridMiddleware):
     """Refuses requests whose text input holds control characters; see the module
     docstring. Async-capable: queries and JSON bodies (already read by the ASGI handler)
     are checked in the event loop, multipart bodies in the request's thread."""
-
-    async_capable = True
-    sync_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.is_async:
