@@ -31,13 +31,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -54,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.booking_rush import MALL, SERVICE, setup, wait_ready  # noqa: E402
+from bench.faults.common import scratch_env  # noqa: E402
 from bench.tickets import MPP, free_port  # noqa: E402
 
 PART = "bad_bytes"
@@ -75,27 +74,15 @@ print(json.dumps({"bad_rows": bad, "bookings": Booking.objects.count()}))
 """
 
 
-def scratch_env(db: str) -> dict:
-    env = {**os.environ, "MPP_LOG_LEVEL": "ERROR"}
-    env["MPP_VAR_DIR"] = tempfile.mkdtemp(prefix="mpp-bb-")
-    env["MPP_BODY_TIMEOUT"] = str(BODY_TIMEOUT)
-    env["MPP_RATELIMIT_PREFIX"] = f"rl-bb-{uuid.uuid4().hex[:8]}"
+def prepare(db: str) -> dict:
+    extra = {
+        "MPP_BODY_TIMEOUT": str(BODY_TIMEOUT),
+        "MPP_RATELIMIT_PREFIX": f"rl-bb-{uuid.uuid4().hex[:8]}",
+    }
     for limit in ("BOOKING_IP", "BOOKING_NIK", "COMPLAINT_IP", "LOOKUP_IP", "SEARCH_IP",
                   "ASSISTANT_IP", "CONSULTATION_COMMENT_IP", "COMPLAINT_LOOKUP_IP"):  # fmt: skip
-        env[f"MPP_RATE_{limit}"] = "0"  # every request comes from 127.0.0.1
-    env.pop("REDIS_URL", None)
-    if db == "postgres":
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        drop = f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"
-        for sql in (drop, f"CREATE DATABASE {DB_NAME}"):
-            subprocess.run(["psql", "-q", f"{base}/postgres", "-c", sql], check=True)
-        env["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "demo", "--no-serve"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    return env
+        extra[f"MPP_RATE_{limit}"] = "0"  # every request comes from 127.0.0.1
+    return scratch_env(db, name=DB_NAME, load=["demo", "--no-serve"], extra=extra)
 
 
 def _kind(what: str) -> str:
@@ -399,7 +386,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     bad_chars = BAD[:2] if args.short else BAD
     started = time.monotonic()
-    env = scratch_env(args.db)
+    env = prepare(args.db)
     info = setup(env, 10, 4)["rush"]
     port = free_port()
     log_path = Path(env["MPP_VAR_DIR"]) / "server.log"

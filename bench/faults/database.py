@@ -28,13 +28,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -50,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.booking_rush import MALL, SERVICE, make_niks, phone, setup, wait_ready  # noqa: E402
+from bench.faults.common import scratch_env  # noqa: E402
 from bench.rawhttp import Connection, TransportError  # noqa: E402
 from bench.tickets import MPP, free_port  # noqa: E402
 
@@ -74,30 +73,14 @@ print(json.dumps({"codes": sorted(codes), "niks_twice": per_nik, "slots_wrong": 
 """
 
 
-def scratch_env(db: str) -> dict:
-    env = {
-        **os.environ,
+def prepare(db: str) -> dict:
+    extra = {
         "MPP_LOG_LEVEL": "WARNING",  # the server's own count of 503s and lost connections
-        "MPP_VAR_DIR": tempfile.mkdtemp(prefix="mpp-dbf-"),
+        "MPP_RATELIMIT_PREFIX": f"rl-dbf-{uuid.uuid4().hex[:8]}",
+        "MPP_RATE_BOOKING_IP": "0",  # the rush comes from one address
+        "MPP_RATE_BOOKING_NIK": "0",
     }
-    env["MPP_RATELIMIT_PREFIX"] = f"rl-dbf-{uuid.uuid4().hex[:8]}"
-    env["MPP_RATE_BOOKING_IP"] = "0"  # the rush comes from one address
-    env["MPP_RATE_BOOKING_NIK"] = "0"
-    env.pop("REDIS_URL", None)
-    if db == "postgres":
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (
-            f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)",
-            f"CREATE DATABASE {DB_NAME}",
-        ):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "demo", "--no-serve"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    return env
+    return scratch_env(db, name=DB_NAME, load=["demo", "--no-serve"], extra=extra)
 
 
 class Killer(threading.Thread):
@@ -251,7 +234,7 @@ def main() -> None:
     )
     postgres = args.db == "postgres"
 
-    env = scratch_env(args.db)
+    env = prepare(args.db)
     info = setup(env, per_slot, slots)["rush"]
     niks = make_niks(people, random.Random(args.seed))
     port = free_port()

@@ -34,15 +34,16 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from bench.faults.common import scratch_env  # noqa: E402
+from bench.tickets import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # Run as a script, this folder is first on sys.path: a sibling part (redis.py) would
@@ -57,12 +58,6 @@ OLD_DAY = dt.date(2026, 12, 6)  # the server's day before midnight (any day work
 NEW_DAY = OLD_DAY + dt.timedelta(days=1)
 FINAL = {"done", "no_show", "expired"}
 OPEN = {"waiting", "called", "serving"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_clock(path: Path, moment: dt.datetime) -> None:
@@ -96,24 +91,9 @@ def launch(port: int, clock_file: Path) -> None:
 
 
 def prepare(db: str, name: str) -> dict:
-    """A scratch database, migrated; returns the environment for the server."""
-    env = {**os.environ, "MPP_LOG_LEVEL": "ERROR", "MPP_VAR_DIR": tempfile.mkdtemp(prefix=name)}
-    env.pop("REDIS_URL", None)  # in-process fan-out: one server process
-    if db == "postgres":
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
-            subprocess.run(
-                ["psql", f"{base}/postgres", "-qc", sql],
-                check=True,
-                env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"},
-            )
-        env["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "migrate", "--no-input"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
-    return env
+    """A scratch database, migrated; returns the environment for the server (Redis off:
+    in-process fan-out, one server process)."""
+    return scratch_env(db, name=name, load=["migrate", "--no-input"])
 
 
 class Tally:

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.notifications.gateway import Gateway, gateway_server  # noqa: E402
 
+from bench.faults.common import scratch_env  # noqa: E402
 from bench.tickets import MPP  # noqa: E402
 
 PART = "outbox"
@@ -83,19 +84,7 @@ class FaultyGateway(Gateway):
 
 def prepare(db: str, name: str) -> dict:
     """A scratch database, migrated; returns the environment for `mpp` processes."""
-    env = {**os.environ, "MPP_LOG_LEVEL": "ERROR", "MPP_VAR_DIR": tempfile.mkdtemp(prefix=name)}
-    env.pop("REDIS_URL", None)
-    if db == "postgres":
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "migrate", "--no-input"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
-    return env
+    return scratch_env(db, name=name, load=["migrate", "--no-input"])
 
 
 def kill_connections(env: dict, name: str) -> int:

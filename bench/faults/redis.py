@@ -34,7 +34,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -49,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.tickets import MPP  # noqa: E402
+from bench.faults.common import scratch_env  # noqa: E402
+from bench.tickets import MPP, free_port  # noqa: E402
 
 PART = "redis"
 MALL = "mpp-kabupaten-majalengka"
@@ -58,31 +58,8 @@ BOUND_SECONDS = 5.0  # the slowest answer allowed in any phase (a hung Redis too
 CLIENT_TIMEOUT = 10.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def prepare(db: str) -> dict:
-    env = {**os.environ, "MPP_LOG_LEVEL": "ERROR"}
-    env.pop("REDIS_URL", None)
-    env["MPP_VAR_DIR"] = tempfile.mkdtemp(prefix="mpp-faults-redis-")
-    if db == "postgres":
-        base = os.environ.get("BENCH_PG", "postgres://postgres@localhost:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [MPP, "demo", "--no-serve", "--region-depth", "2"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return env
+    return scratch_env(db, name=DB_NAME, load=["demo", "--no-serve", "--region-depth", "2"])
 
 
 SETUP = """
