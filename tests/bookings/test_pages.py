@@ -28,9 +28,10 @@ from mpp.bookings.forms import code_from_scan
 from mpp.bookings.models import Booking, Slot
 from mpp.bookings.services import booking_cancel, booking_create
 from mpp.catalog.models import OpeningHours
-from mpp.core.models import Event
+from mpp.core.models import Event, IdempotencyRecord
 from mpp.queueing.models import Source, Ticket
 from tests.bookings.conftest import NIK_FEMALE, NIK_MALE, NIK_OTHER
+from tests.dead_redis import redis_down  # noqa: F401
 from tests.factories import (
     BookingPolicyFactory,
     MallFactory,
@@ -304,6 +305,24 @@ def test_resending_the_confirm_form_shows_the_same_booking(policy):
     assert first.status_code == again.status_code == 302
     assert first["Location"] == again["Location"]
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_resending_the_confirm_form_with_redis_down_shows_the_same_booking(policy):
+    # The form key lives in the database (core.formkeys), not in the cache: a dead
+    # Redis neither books twice nor tells the citizen "already booked".
+    browser = english()
+    day = future_day(policy)
+    page = browser.get(f"{urls(policy)['book']}?tanggal={day.isoformat()}")
+    form_page = browser.submit(page, slot="10:00")
+    fields = {"nik": NIK_MALE, "name": "Siti", "phone": PHONE, "consent": "on"}
+    confirm = browser.submit(form_page, button={"data-testid": "next"}, **fields)
+    first = browser.submit(confirm, button={"data-testid": "confirm"})
+    again = browser.submit(confirm, button={"data-testid": "confirm"})
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Booking.objects.count() == 1
+    assert IdempotencyRecord.objects.filter(status_code=200).count() == 1
 
 
 def test_bad_data_is_explained_next_to_each_field_and_nothing_is_written(policy):

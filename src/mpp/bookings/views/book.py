@@ -9,8 +9,10 @@ Why this way: each screen asks one thing, and every step is a plain form. What w
 chosen travels in hidden fields of the POST body, so the NIK and the phone number are
 never in a URL (nor in the session or a log); only the day, which is not personal,
 is in the address of the time step. The final POST is rate-limited per IP and per NIK
-(mpp.core.ratelimit) and carries a nonce: sending the same form twice (a double tap, a
-resend after a dropped connection) shows the booking it made instead of a "duplicate".
+(mpp.core.ratelimit) and carries a form key (mpp.core.formkeys, the records the API's
+Idempotency-Key uses, in the database: it holds while Redis is down): sending the same
+form twice (a double tap, a resend after a dropped connection) shows the booking it made
+instead of a "duplicate".
 Refusals (full, already booked, closed) send the citizen back to choose again, and the
 service writes nothing when it refuses.
 """
@@ -18,12 +20,8 @@ service writes nothing when it refuses.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import time
-import uuid
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,12 +48,10 @@ from mpp.bookings.views.common import (
 )
 from mpp.bookings.views.days import booking_days, day_slots, is_bookable, next_opening
 from mpp.core.errors import DomainError, Invalid
+from mpp.core.formkeys import form_key_new, form_once
 from mpp.core.ratelimit import ratelimit_check
 
 STEP_SLOT, STEP_DATA, STEP_CONFIRM = "slot", "data", "confirm"
-NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
-NONCE_TTL = 900  # seconds a confirm form's nonce keeps pointing at its booking
-NONCE_WAIT = 5.0  # seconds a resent form waits for the first one to finish
 DATA_FIELDS = ("nik", "name", "phone", "email")
 
 
@@ -150,7 +146,7 @@ def _confirm(request, place: Place, choice, form: CitizenForm):
         values={k: data[k] for k in DATA_FIELDS},
         nik_shown=digits_grouped(data["nik"]),
         phone_shown=phone_national(data["phone"]),
-        nonce=uuid.uuid4().hex,
+        nonce=form_key_new(),
     )
     return render(request, "bookings/book_confirm.html", context)
 
@@ -213,23 +209,6 @@ def _after_data(request, place: Place):
     return _confirm(request, place, choice, form)
 
 
-def _nonce_key(request) -> str | None:
-    nonce = request.POST.get("nonce", "")
-    return f"mpp:booking-nonce:{nonce}" if NONCE_RE.match(nonce) else None
-
-
-def _made_by(key: str | None, *, wait: float = 0.0) -> str | None:
-    """The code of the booking this form's nonce made, waiting up to `wait` seconds."""
-    if key is None:
-        return None
-    deadline = time.monotonic() + wait
-    while True:
-        code = cache.get(key)
-        if code or time.monotonic() >= deadline:
-            return code
-        time.sleep(0.2)
-
-
 def _after_confirm(request, place: Place):
     choice = _choice(request)
     if choice is None:
@@ -240,41 +219,40 @@ def _after_confirm(request, place: Place):
     form = CitizenForm(request.POST, today=place.mall.today())
     if not form.is_valid():
         return _data(request, place, choice, form)
-    key = _nonce_key(request)
-    made = _made_by(key)
-    if made:
-        return redirect("booking-detail", code=made)
     here = reverse("booking-new", args=[place.mall.code, place.service.code])
     limited = ratelimit_check(request, name="booking", nik=form.cleaned_data["nik"])
     if not limited.allowed:
         return too_many(request, limited, back_url=here)
     day, start = choice
-    try:
+    data = {k: form.cleaned_data[k] for k in DATA_FIELDS}
+
+    def book() -> dict:
         booking = booking_create(
             mall=place.mall,
             service_code=place.service.code,
             date=day,
             slot_start=start,
             channel="web",
-            **{k: form.cleaned_data[k] for k in DATA_FIELDS},
+            **data,
         )
+        return {"code": booking.code}
+
+    fields = {"day": day.isoformat(), "start": str(start), **{k: str(v) for k, v in data.items()}}
+    scope = f"booking:{place.mall.pk}:{place.service.code}"
+    try:
+        result, replayed = form_once(request, scope=scope, fields=fields, run=book)
     except DomainError as exc:
-        return _refused(request, place, choice, form, exc, key)
-    if key:
-        cache.set(key, booking.code, NONCE_TTL)
-    messages.success(request, _("Your booking is confirmed."))
-    return redirect("booking-detail", code=booking.code)
+        return _refused(request, place, choice, form, exc)
+    if not replayed:
+        messages.success(request, _("Your booking is confirmed."))
+    return redirect("booking-detail", code=result["code"])
 
 
-def _refused(request, place: Place, choice, form: CitizenForm, exc: DomainError, key):
+def _refused(request, place: Place, choice, form: CitizenForm, exc: DomainError):
     day, start = choice
     if exc.code in FIELD_OF_CODE and isinstance(exc, Invalid):
         form.add_error(FIELD_OF_CODE[exc.code], field_error(exc))
         return _data(request, place, choice, form, status=exc.status)
-    if exc.code == "duplicate_booking":
-        made = _made_by(key, wait=NONCE_WAIT)  # the same form, sent twice at once
-        if made:
-            return redirect("booking-detail", code=made)
     if exc.code == "slot_full":
         return _slots(request, place, day, error=problem(exc), status=exc.status)
     return _days(request, place, error=problem(exc), status=exc.status)
