@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mpp.core import workdays
 from mpp.core.workdays import (
     add_working_days,
     is_working_day,
@@ -94,3 +95,15 @@ def test_working_day_after_and_bounds():
         working_day_after(dt.date(2026, 6, 8), -1)
     with pytest.raises(ValueError):
         working_days_between(dt.date(2000, 1, 1), dt.date(2030, 1, 1))
+
+
+def test_working_day_before_steps_back_over_days_off():
+    # Tuesday 16 March 2027: Nyepi (8), Idul Fitri and its cuti bersama (9-15) lie behind.
+    assert workdays.working_day_before(dt.date(2027, 3, 16), 1) == dt.date(2027, 3, 5)
+    assert workdays.working_day_before(dt.date(2027, 3, 16), 0) == dt.date(2027, 3, 16)
+    # The inverse of working_day_after on working days.
+    for n in (1, 3, 5, 14):
+        day = dt.date(2026, 12, 28)
+        assert workdays.working_day_after(workdays.working_day_before(day, n), n) == day
+    with pytest.raises(ValueError):
+        workdays.working_day_before(dt.date(2027, 3, 16), -1)

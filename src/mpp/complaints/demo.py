@@ -25,10 +25,11 @@ from mpp.catalog.models import Booth, Mall
 from mpp.complaints.models import Complaint
 from mpp.complaints.services import complaint_act, complaint_file
 from mpp.complaints.validation import CODE_ALPHABET, CODE_LENGTH
+from mpp.core.workdays import working_day_before
 
 MANAGER = "manajer"
 
-# (days ago, channel, service code or "", category, description,
+# (working days ago, channel, service code or "", category, description,
 #  name or None (anonymous), [(action, username, hours after receipt, extra), ...])
 DEMO_COMPLAINTS: list[tuple] = [
     (1, "web", "dukcapil-ktp-el-baru", "time",
@@ -96,8 +97,10 @@ def demo_code(index: int) -> str:
 
 
 def _received_at(mall: Mall, days_ago: int, now: dt.datetime) -> dt.datetime:
+    """09:30 on the `days_ago`-th working day back: deadlines count working days, so the
+    demo's overdue complaints are overdue whatever holidays lie between."""
     local = now.astimezone(mall.tz)
-    at = dt.datetime.combine(local.date() - dt.timedelta(days=days_ago), dt.time(9, 30))
+    at = dt.datetime.combine(working_day_before(local.date(), days_ago), dt.time(9, 30))
     return min(at.replace(tzinfo=mall.tz), now - dt.timedelta(hours=1))
 
 

@@ -68,6 +68,17 @@ def working_day_after(day: dt.date, n: int) -> dt.date:
     return day
 
 
+def working_day_before(day: dt.date, n: int) -> dt.date:
+    """The n-th working day before `day` (n >= 1); n = 0 gives `day` itself."""
+    if n < 0 or n > MAX_DAYS:
+        raise ValueError(f"n must be between 0 and {MAX_DAYS}")
+    while n > 0:
+        day -= dt.timedelta(days=1)
+        if is_working_day(day):
+            n -= 1
+    return day
+
+
 def add_working_days(start: dt.datetime, n: int, tz=DEFAULT_TZ) -> dt.datetime:
     """The deadline of something received at `start`: the end of the n-th working day
     after the day of receipt, in `tz` (an aware datetime at 23:59:59.999999 local).
