@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.booking_rush import wait_ready  # noqa: E402
 from bench.faults.common import scratch_env  # noqa: E402
 from bench.tickets import MPP, free_port  # noqa: E402
 
@@ -349,13 +350,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
     checks: list[tuple[bool, str]] = []
     since = time.time() - 1
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/malls", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_ready(base)
         print(f"server on {base} (2 workers), private Redis on port {redis.port}", flush=True)
         board.thread.start()
         services = place["services"]

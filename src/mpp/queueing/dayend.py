@@ -14,10 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from mpp.catalog.models import Counter, Mall
-from mpp.core.events import event_record
 from mpp.queueing.day import day_start
 from mpp.queueing.models import Ticket
-from mpp.queueing.records import announce, ticket_event
+from mpp.queueing.records import counter_shut, ticket_event
 
 
 def after_day_roll(mall_of):
@@ -70,18 +69,7 @@ def _open_tickets(**filters):
 def _close_counters(counters, *, actor_id: int | None, **extra) -> int:
     count = 0
     for counter in counters.select_for_update(of=("self",)).order_by("pk"):
-        counter.is_open = False
-        counter.officer = None
-        counter.save(update_fields=["is_open", "officer"])
-        event_record(
-            kind="counter.closed",
-            subject_type="counter",
-            subject_id=counter.pk,
-            mall_id=counter.mall_id,
-            actor_id=actor_id,
-            data={"number": counter.number, **extra},
-        )
-        announce(counter.mall_id, "counter.closed")
+        counter_shut(counter, actor_id=actor_id, **extra)
         count += 1
     return count
 

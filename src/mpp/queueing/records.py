@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from mpp.catalog.models import Counter
 from mpp.core.events import event_record
 from mpp.queueing import fanout
 from mpp.queueing.models import Ticket
@@ -41,3 +42,19 @@ def ticket_event(ticket: Ticket, kind: str, *, actor_id: int | None, **extra) ->
         data=data,
     )
     announce(ticket.mall_id, f"ticket.{kind}")
+
+
+def counter_shut(counter: Counter, *, actor_id: int | None, **extra) -> None:
+    """Close a (locked) counter and log it: by its officer, by hand or at the day's end."""
+    counter.is_open = False
+    counter.officer = None
+    counter.save(update_fields=["is_open", "officer"])
+    event_record(
+        kind="counter.closed",
+        subject_type="counter",
+        subject_id=counter.pk,
+        mall_id=counter.mall_id,
+        actor_id=actor_id,
+        data={"number": counter.number, **extra},
+    )
+    announce(counter.mall_id, "counter.closed")

@@ -23,6 +23,7 @@ from mpp.queueing.day import day_start, number_with_day
 from mpp.queueing.dayend import after_day_roll, mall_of_counter
 from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
 from mpp.queueing.records import announce as _announce
+from mpp.queueing.records import counter_shut
 from mpp.queueing.records import ticket_event as _event
 from mpp.surveys.services import invitation_create
 
@@ -185,18 +186,7 @@ def counter_close(*, counter_id: int, officer_id: int | None) -> Counter:
         raise NotFound(_("Counter not found."), code="counter_not_found")
     if not counter.is_open:
         return counter
-    counter.is_open = False
-    counter.officer = None
-    counter.save(update_fields=["is_open", "officer"])
-    event_record(
-        kind="counter.closed",
-        subject_type="counter",
-        subject_id=counter.pk,
-        mall_id=counter.mall_id,
-        actor_id=officer_id,
-        data={"number": counter.number},
-    )
-    _announce(counter.mall_id, "counter.closed")
+    counter_shut(counter, actor_id=officer_id)
     return counter
 
 
