@@ -97,3 +97,19 @@ def test_any_html_error_under_the_api_becomes_json():
     assert response["Retry-After"] == "3"
     ok = HttpResponse("<p>fine</p>", content_type="text/html")
     assert errors.as_json(ok) is ok
+
+
+def test_html_errors_made_json_speak_the_callers_language():
+    # The messages of Django's own error pages turned into JSON under /api/ were fixed in
+    # the language active when the module was imported.
+    from django.http import HttpResponseNotFound
+    from django.utils import translation
+
+    from mpp.api.errors import as_json
+
+    with translation.override("en"):
+        english = json.loads(as_json(HttpResponseNotFound()).content)
+    with translation.override("id"):
+        indonesian = json.loads(as_json(HttpResponseNotFound()).content)
+    assert english == {"code": "not_found", "message": "Not found."}
+    assert indonesian["code"] == "not_found" and indonesian["message"] != "Not found."

@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mpp.core import dbfaults
@@ -131,13 +132,14 @@ def method_not_allowed(response: HttpResponseNotAllowed) -> JsonResponse:
     return json
 
 
+# Lazy: translated per request into the caller's language, not once at import.
 _MESSAGES = {
-    400: _("The request cannot be carried out."),
-    403: _("You may not do this here."),
-    404: _("Not found."),
-    405: _("This method is not allowed here."),
-    413: _("The request is too large."),
-    500: _("Something went wrong on our side."),
+    400: gettext_lazy("The request cannot be carried out."),
+    403: gettext_lazy("You may not do this here."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("This method is not allowed here."),
+    413: gettext_lazy("The request is too large."),
+    500: gettext_lazy("Something went wrong on our side."),
 }
 
 
@@ -147,7 +149,7 @@ def as_json(response):
     if status < 400 or response.streaming or "json" in response.get("Content-Type", ""):
         return response
     code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "error")
-    message = _MESSAGES.get(status) or _MESSAGES[500 if status >= 500 else 400]
+    message = str(_MESSAGES.get(status) or _MESSAGES[500 if status >= 500 else 400])
     json = error_response(status, code, message)
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):
         if header in response:

@@ -32,7 +32,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 DEFAULT_UPLOAD_PATHS = (r"^/m/[^/]+/pengaduan/(kiosk/|petugas/)?$", r"^/admin/")
-stats = {"too_large": 0, "timeout": 0}  # this process's counts, for tests and benches
 
 
 @lru_cache(maxsize=8)
@@ -118,7 +117,6 @@ class BodyGuard:
         except ValueError:
             length = None  # the server (h11) refuses a malformed one before us
         if length is not None and length > limit:
-            stats["too_large"] += 1
             for message in _answer(scope, 413):
                 await send(message)
             return None
@@ -130,7 +128,6 @@ class BodyGuard:
         state = {"received": 0, "done": False, "answered": False}
 
         async def refuse(status: int) -> dict:
-            stats["too_large" if status == 413 else "timeout"] += 1
             state["done"] = state["answered"] = True
             for message in _answer(scope, status):
                 await send(message)

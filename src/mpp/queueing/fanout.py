@@ -78,14 +78,6 @@ class _LocalHub:
         with self._lock:
             self._subs.get(mall_id, set()).discard(entry)
 
-    async def subscribe(self, mall_id: int) -> AsyncIterator[dict]:
-        entry, queue = self.register(mall_id)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self.unregister(mall_id, entry)
-
 
 _local = _LocalHub()
 _redis_client = None

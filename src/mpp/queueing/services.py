@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from mpp.catalog.models import Counter, Mall, Offering
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
-from mpp.queueing.day import day_start, number_with_day
+from mpp.queueing.day import counter_open_today, day_start, number_with_day
 from mpp.queueing.dayend import after_day_roll, mall_of_counter
 from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
 from mpp.queueing.records import announce as _announce
@@ -159,8 +159,7 @@ def counter_open(*, counter_id: int, officer_id: int) -> Counter:
     counter = Counter.objects.select_for_update().filter(pk=counter_id).first()
     if counter is None:
         raise NotFound(_("Counter not found."), code="counter_not_found")
-    fresh = counter.opened_at is None or counter.opened_at >= day_start(counter.mall)
-    if counter.is_open and counter.officer_id == officer_id and fresh:
+    if counter.officer_id == officer_id and counter_open_today(counter, day_start(counter.mall)):
         return counter
     counter.is_open = True
     counter.officer_id = officer_id
@@ -264,7 +263,7 @@ def ticket_call_next(*, counter_id: int, actor_id: int | None) -> Ticket | None:
         counter.regular_since_priority = 0
     else:
         counter.regular_since_priority += 1
-    if not counter.is_open or (counter.opened_at and counter.opened_at < day_start(mall, today)):
+    if not counter_open_today(counter, day_start(mall, today)):
         counter.is_open = True
         counter.officer_id = actor_id
         counter.opened_at = timezone.now()

@@ -18,8 +18,6 @@ import time
 
 from django.db.backends.postgresql import base
 
-stats = {"dropped": 0}  # dead connections found by the check in this process
-
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
@@ -35,7 +33,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 ConnectionPool.check_connection(connection)
                 return connection
             except self.Database.Error:
-                stats["dropped"] += 1
                 pool.putconn(connection)  # broken: dropped and replaced by the pool
                 if time.monotonic() > deadline:
                     raise

@@ -66,16 +66,11 @@ def _counter_or_403(request, counter_id: int) -> Counter:
     return counter
 
 
-def _current_ticket(counter: Counter) -> Ticket | None:
-    """The ticket of today called to or being served at this counter (as the board sees it)."""
-    return counter_current_ticket(counter)
-
-
 def _panel_context(request, counter: Counter) -> dict:
     mall = counter.mall
     today = mall.today()
     now = timezone.now()
-    current = _current_ticket(counter)
+    current = counter_current_ticket(counter)
     waiting_qs = Ticket.objects.filter(
         mall=mall,
         service_date=today,
@@ -190,7 +185,7 @@ def console_panel(request, counter_id: int):
 
 def _shown_ticket(request, counter: Counter) -> Ticket:
     """The counter's current ticket, and the same one the officer saw when pressing the key."""
-    current = _current_ticket(counter)
+    current = counter_current_ticket(counter)
     if current is None:
         raise Conflict(_("There is no ticket at this counter now."), code="no_ticket")
     shown = request.POST.get("ticket", "")
