@@ -158,9 +158,9 @@ def test_another_mall_is_out_of_reach(world):
         (User, b.officer),
     ]:
         for user in (a.manager, a.supervisor):
-            assert not access.allowed(user, obj, "view"), (model, user)
+            assert not access.allowed(user, "view", obj), (model, user)
             assert obj.pk not in pks(model, user, "change")
-        assert access.allowed(world.national, obj, "change")
+        assert access.allowed(world.national, "change", obj)
 
 
 def test_choices_offer_what_a_user_may_link_to(world):

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db.models import Count
 
+from mpp.accounts.access import allowed
 from mpp.accounts.models import Role, User
-from mpp.accounts.selectors import can_operate_counter
 from mpp.catalog.demo import DEMO_MALL, demo_load
 from mpp.catalog.models import Agency, Booth, Counter, Mall, Offering, OpeningHours, Service
 from tests.factories import ServiceFactory
@@ -150,10 +150,10 @@ def test_staff_of_one_mall_cannot_act_in_another(demo):
     depok = User.objects.get(username="petugas.depok")
     dukcapil_counter = Counter.objects.filter(booth=dukcapil.booth).first()
     polres_counter = Counter.objects.filter(booth__agency__code="polres-majalengka").first()
-    assert can_operate_counter(dukcapil, dukcapil_counter)
-    assert not can_operate_counter(dukcapil, polres_counter)
-    assert not can_operate_counter(depok, dukcapil_counter)
-    assert can_operate_counter(User.objects.get(username="manajer"), polres_counter)
+    assert allowed(dukcapil, "counter.operate", dukcapil_counter)
+    assert not allowed(dukcapil, "counter.operate", polres_counter)
+    assert not allowed(depok, "counter.operate", dukcapil_counter)
+    assert allowed(User.objects.get(username="manajer"), "counter.operate", polres_counter)
 
 
 def _inline_post(booth, rows):

@@ -1,10 +1,13 @@
-"""Reads for authentication and access checks."""
+"""Reads for authentication: the user a bearer token belongs to.
+
+Who may do what is mpp.accounts.access (allowed, restrict).
+"""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from mpp.accounts.models import ApiToken, Role, User
+from mpp.accounts.models import ApiToken, User
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -29,32 +32,3 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-
-def can_operate_mall(user, mall_id: int) -> bool:
-    """May this staff member run counters in this mall?"""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_national:
-        return True
-    return user.mall_id == mall_id
-
-
-def can_operate_counter(user, counter) -> bool:
-    """May this staff member act at this counter (loket)?
-
-    Mall managers act at any counter of their mall; supervisors and officers tied
-    to a booth act only at that booth's counters.
-    """
-    if not can_operate_mall(user, counter.mall_id):
-        return False
-    if user.is_national or user.role == Role.MALL_MANAGER or user.booth_id is None:
-        return True
-    return counter.booth_id is None or counter.booth_id == user.booth_id
-
-
-def can_manage_mall(user, mall_id: int) -> bool:
-    """May this staff member see the manager pages of this mall?"""
-    if not can_operate_mall(user, mall_id):
-        return False
-    return user.is_national or user.role in {Role.MALL_MANAGER, Role.BOOTH_SUPERVISOR}

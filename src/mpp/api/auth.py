@@ -1,4 +1,4 @@
-"""Who is calling an officer endpoint, and may they act on this counter or ticket?
+"""Who is calling a staff endpoint (what they may do there: mpp.accounts.access)?
 
 Two ways in: an API token (`Authorization: Bearer mpp_...`) for officers' devices
 and other vendors' consoles, or the Django session of a signed-in staff member
@@ -10,12 +10,11 @@ its own, so token requests need none.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
-from mpp.accounts.selectors import can_operate_counter, can_operate_mall, user_for_token
+from mpp.accounts.selectors import user_for_token
 from mpp.core.errors import Forbidden
 
 
@@ -79,22 +78,3 @@ class NikProof(APIKeyHeader):
 
 # Staff of the booking's mall, or the citizen with the NIK.
 STAFF_OR_CITIZEN_AUTH = [BearerToken(), StaffSession(), NikProof()]
-
-
-def require_counter(user, counter) -> None:
-    """Refuse unless this staff member may act at this counter (loket)."""
-    if not can_operate_counter(user, counter):
-        raise Forbidden(_("You may not act at this counter."), code="forbidden")
-
-
-def require_ticket(user, ticket) -> None:
-    """Refuse unless this staff member may act on this ticket.
-
-    A ticket at a counter is that counter's business; a waiting one belongs to
-    its mall.
-    """
-    if ticket.counter_id is not None:
-        if not can_operate_counter(user, ticket.counter):
-            raise Forbidden(_("You may not act on this ticket."), code="forbidden")
-    elif not can_operate_mall(user, ticket.mall_id):
-        raise Forbidden(_("You may not act on this ticket."), code="forbidden")

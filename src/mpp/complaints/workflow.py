@@ -12,9 +12,12 @@ answer to give) must agree on one table, so it lives here once.
 
 `note` adds an internal note in any status without changing it. The first response
 (SP4N-LAPOR!: within 3 working days) is the first step out of `received`: verify,
-forward or reject. Forwarding (routing to another booth) is the mall manager's; reject
-and close need a supervisor or manager; the rest any staff member who sees the
-complaint (complaints.selectors.complaints_for: their booth's, or their mall's).
+forward or reject. Who may take a step is the access rule's (mpp.accounts.access), by
+the step's action: forwarding (routing to another booth) is `complaint.forward`, the
+mall manager's; reject and close are `complaint.close`, a supervisor's (their booth) or
+manager's; the rest `complaint.handle`, any staff member who sees the complaint (their
+booth's, or their mall's). Changing the track (a longer deadline: 14 or 60 working
+days) is `complaint.extend`, the mall manager's, whoever takes the step.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from mpp.accounts.models import Role
+from mpp.accounts import access
 from mpp.complaints.models import Complaint, ComplaintAction
 
 S = Complaint.Status
@@ -36,9 +39,12 @@ TRACK_DAYS = {
     Complaint.Track.FIELD_CHECK: 60,
 }
 
-MANAGERS = (Role.MALL_MANAGER, Role.NATIONAL_ADMIN)
-SUPERVISORS = (Role.MALL_MANAGER, Role.NATIONAL_ADMIN, Role.BOOTH_SUPERVISOR)
-ANY_STAFF = (Role.MALL_MANAGER, Role.NATIONAL_ADMIN, Role.BOOTH_SUPERVISOR, Role.OFFICER)
+HANDLE = "complaint.handle"
+CLOSE = "complaint.close"
+FORWARD = "complaint.forward"
+EXTEND = "complaint.extend"
+# The roles that manage a mall's complaints (contact details, export): from the rule.
+MANAGERS = access.roles_with("complaint.manage")
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Step:
     kind: str
     sources: tuple[str, ...]
     target: str | None  # None: the status does not change (a note)
-    roles: tuple[str, ...]
+    action: str  # the access rule's action (mpp.accounts.access.RULES)
     label: object  # the button's text
     needs_message: bool = False  # a public message to the citizen is required
     needs_reason: bool = False
@@ -62,13 +68,13 @@ OPEN = tuple(Complaint.OPEN_STATUSES)
 STEPS: dict[str, Step] = {
     s.name: s
     for s in (
-        Step("verify", K.VERIFIED, (S.RECEIVED,), S.VERIFIED, ANY_STAFF, _("Verify")),
+        Step("verify", K.VERIFIED, (S.RECEIVED,), S.VERIFIED, HANDLE, _("Verify")),
         Step(
             "forward",
             K.FORWARDED,
             (S.RECEIVED, S.VERIFIED, S.FORWARDED),
             S.FORWARDED,
-            MANAGERS,
+            FORWARD,
             _("Forward to a booth"),
             needs_booth=True,
         ),
@@ -77,7 +83,7 @@ STEPS: dict[str, Step] = {
             K.STARTED,
             (S.VERIFIED, S.FORWARDED),
             S.IN_PROGRESS,
-            ANY_STAFF,
+            HANDLE,
             _("Start handling"),
         ),
         Step(
@@ -85,32 +91,46 @@ STEPS: dict[str, Step] = {
             K.ANSWERED,
             (S.VERIFIED, S.FORWARDED, S.IN_PROGRESS),
             S.ANSWERED,
-            ANY_STAFF,
+            HANDLE,
             _("Answer"),
             needs_message=True,
         ),
-        Step("close", K.CLOSED, (S.ANSWERED,), S.CLOSED, SUPERVISORS, _("Close")),
+        Step("close", K.CLOSED, (S.ANSWERED,), S.CLOSED, CLOSE, _("Close")),
         Step(
             "reject",
             K.REJECTED,
             OPEN,
             S.REJECTED,
-            SUPERVISORS,
+            CLOSE,
             _("Reject"),
             needs_reason=True,
         ),
-        Step("note", K.NOTED, tuple(S.values), None, ANY_STAFF, _("Add a note"), needs_note=True),
+        Step("note", K.NOTED, tuple(S.values), None, HANDLE, _("Add a note"), needs_note=True),
     )
 }
 ACTIONS = tuple(STEPS)
 
 
-def role_of(user) -> str:
-    return Role.NATIONAL_ADMIN if user.is_national else user.role
+role_of = access.role_of
 
 
 def role_allows(user, step: Step) -> bool:
-    return role_of(user) in step.roles
+    """May `user` take `step` on some complaint (the role's scope is not "none")?"""
+    return access.allowed(user, step.action)
+
+
+def step_allowed(user, complaint: Complaint, step: Step, *, track: str = "") -> bool:
+    """May `user` take `step` on `complaint`, moving it to `track` if given?"""
+    if not access.allowed(user, step.action, complaint):
+        return False
+    return track_allowed(user, complaint, track)
+
+
+def track_allowed(user, complaint: Complaint, track: str) -> bool:
+    """Only the mall's managers change a complaint's track (its answer deadline)."""
+    if not track or track == complaint.track:
+        return True
+    return access.allowed(user, EXTEND, complaint)
 
 
 def status_allows(complaint: Complaint, step: Step) -> bool:
@@ -118,6 +138,9 @@ def status_allows(complaint: Complaint, step: Step) -> bool:
 
 
 def allowed_steps(user, complaint: Complaint) -> list[Step]:
-    """The steps `user` may take on `complaint` now (the buttons of the detail page).
-    The caller has checked that the user sees the complaint."""
-    return [s for s in STEPS.values() if status_allows(complaint, s) and role_allows(user, s)]
+    """The steps `user` may take on `complaint` now (the buttons of the detail page)."""
+    return [
+        s
+        for s in STEPS.values()
+        if status_allows(complaint, s) and step_allowed(user, complaint, s)
+    ]

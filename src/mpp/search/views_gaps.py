@@ -14,8 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from mpp.accounts.access import is_national
-from mpp.accounts.selectors import can_manage_mall
+from mpp.accounts import access
 from mpp.catalog.pages import mall_or_404
 from mpp.search.selectors import GAP_DAYS, GAP_MIN_DAYS, search_gaps
 
@@ -25,9 +24,9 @@ from mpp.search.selectors import GAP_DAYS, GAP_MIN_DAYS, search_gaps
 def gaps_page(request, mall: str | None = None):
     """The unknown words of the last GAP_DAYS days, most searched first."""
     mall_obj = mall_or_404(mall) if mall is not None else None
-    if mall_obj is None and not is_national(request.user):
+    if mall_obj is None and not access.allowed(request.user, "national.figures"):
         raise PermissionDenied(_("Only national staff see the words of every mall."))
-    if mall_obj is not None and not can_manage_mall(request.user, mall_obj.pk):
+    if mall_obj is not None and not access.allowed(request.user, "mall.figures", mall_obj):
         raise PermissionDenied(_("Only the managers and supervisors of this mall see this."))
     context = {
         "mall": mall_obj,

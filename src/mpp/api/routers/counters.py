@@ -7,9 +7,11 @@ counter_busy for the ticket it has just called).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Path, Router, Status
 
-from mpp.api.auth import OFFICER_AUTH, require_counter
+from mpp.accounts import access
+from mpp.api.auth import OFFICER_AUTH
 from mpp.api.idempotency import IdempotencyKey, idempotent
 from mpp.api.lookups import MAX_ID, counter_or_404
 from mpp.api.render import counter_out, ticket_out
@@ -24,7 +26,7 @@ _ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 def _counter(request, counter_id: int):
     counter = counter_or_404(counter_id)
-    require_counter(request.auth, counter)
+    access.require(request.auth, "counter.operate", counter, _("You may not act at this counter."))
     return counter
 
 

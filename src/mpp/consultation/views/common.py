@@ -1,7 +1,8 @@
 """Shared parts of the consultation pages: the mall, who may manage it, readable refusals.
 
 Why: the manager pages belong to the managers of that mall and national admins only
-(booth supervisors run a gerai, not the mall's dialogue with the public), and every
+(accounts.access, action consultation.manage: booth supervisors run a gerai, not the
+mall's dialogue with the public), and every
 refusal of a service becomes a sentence on the page, never a 500.
 """
 
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mpp.accounts.models import Role
-from mpp.accounts.selectors import can_manage_mall
+from mpp.accounts import access
 from mpp.catalog.models import Mall
 from mpp.core.errors import DomainError
 
@@ -44,17 +43,13 @@ def problem(exc: DomainError) -> Problem:
     return Problem(exc.code, str(MESSAGES.get(exc.code, exc.message)))
 
 
-def may_manage_consultations(user, mall_id: int) -> bool:
-    """Managers of this mall and national admins (accounts.selectors.can_manage_mall,
-    without the booth supervisors it also lets in)."""
-    if not can_manage_mall(user, mall_id):
-        return False
-    return user.is_national or user.role == Role.MALL_MANAGER
-
-
 def require_manager(request, mall: Mall) -> None:
-    if not may_manage_consultations(request.user, mall.pk):
-        raise PermissionDenied(_("Only the managers of this mall run its public consultations."))
+    access.require_page(
+        request.user,
+        "consultation.manage",
+        mall,
+        _("Only the managers of this mall run its public consultations."),
+    )
 
 
 def parse_id(value) -> int | None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mpp.accounts import access
 from mpp.catalog.pages import mall_or_404
 from mpp.catalog.selectors import offerings_for_mall
 from mpp.consultation import selectors, services
@@ -25,7 +26,6 @@ from mpp.consultation.forms import CommentForm, VoteForm, add_service_error
 from mpp.consultation.models import Comment, Topic, Vote
 from mpp.consultation.views.common import (
     Problem,
-    may_manage_consultations,
     parse_id,
     problem,
 )
@@ -59,7 +59,7 @@ def topic_list(request, mall: str):
             "mall": mall_obj,
             "topics": topics,
             "offered": _offered(mall_obj),
-            "may_manage": may_manage_consultations(request.user, mall_obj.pk),
+            "may_manage": access.allowed(request.user, "consultation.manage", mall_obj),
         },
     )
 

@@ -7,7 +7,7 @@ refreshes the panel when the mall's board stream reports a change. Domain errors
 Each rendering of the panel gives its forms a fresh nonce (core.formkeys, idempotency
 records in the database): the same form sent again, after any failure, shows the first
 answer again instead of calling, recalling or finishing a second time.
-Access: only staff who may operate the counter (accounts.selectors.can_operate_counter).
+Access: staff who may operate the counter (accounts.access, action counter.operate).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from mpp.accounts.selectors import can_operate_counter
+from mpp.accounts import access
 from mpp.catalog.models import Counter, Mall
 from mpp.catalog.selectors import counter_get, counters_for_mall, mall_get, offerings_for_mall
 from mpp.core.errors import Conflict, DomainError, Invalid
@@ -57,12 +56,15 @@ ACTIONS = (
 )
 
 
-def _counter_or_403(request, counter_id: int) -> Counter:
-    counter = counter_get(counter_id)
+def counter_for_staff(request, counter_id: int) -> Counter:
+    """The counter, if this staff member may operate it (404 unknown, 403 not theirs).
+    Shared with the counter's survey tablet (surveys.views.tablet)."""
+    counter = counter_get(counter_id) if 0 < counter_id < 2**63 else None
     if counter is None:
         raise Http404(_("Counter not found."))
-    if not can_operate_counter(request.user, counter):
-        raise PermissionDenied(_("You may not operate this counter."))
+    access.require_page(
+        request.user, "counter.operate", counter, _("You may not operate this counter.")
+    )
     return counter
 
 
@@ -129,7 +131,7 @@ def console_home(request):
     user = request.user
     malls = []
     mall = None
-    if user.is_national:
+    if access.is_national(user):
         code = request.GET.get("mall", "")
         mall = mall_get(code) if code else None
         if mall is None:
@@ -138,11 +140,11 @@ def console_home(request):
         mall = user.mall
     counters = []
     if mall is not None:
-        counters = [
-            c
-            for c in counters_for_mall(mall).select_related("officer")
-            if can_operate_counter(user, c)
-        ]
+        counters = list(
+            access.restrict(counters_for_mall(mall), user, "counter.operate").select_related(
+                "officer"
+            )
+        )
     return render(
         request,
         "queueing/console_pick.html",
@@ -150,7 +152,7 @@ def console_home(request):
             "mall": mall,
             "malls": malls,
             "counters": counters,
-            "no_mall": not user.is_national and not user.mall_id,
+            "no_mall": not access.is_national(user) and not user.mall_id,
         },
     )
 
@@ -160,7 +162,7 @@ def console_home(request):
 @require_GET
 def console_counter(request, counter_id: int):
     """Step 2: the counter's console. Opening it opens the counter for this officer."""
-    counter = _counter_or_403(request, counter_id)
+    counter = counter_for_staff(request, counter_id)
     if not counter_is_open_today(counter) or counter.officer_id is None:
         counter = services.counter_open(counter_id=counter.pk, officer_id=request.user.pk)
         counter = counter_get(counter.pk)
@@ -179,7 +181,7 @@ def console_counter(request, counter_id: int):
 @require_GET
 def console_panel(request, counter_id: int):
     """The live part of the console as an HTML fragment, fetched again on each queue change."""
-    counter = _counter_or_403(request, counter_id)
+    counter = counter_for_staff(request, counter_id)
     return render(request, "queueing/console_panel.html", _panel_context(request, counter))
 
 
@@ -271,7 +273,7 @@ _HANDLERS = {
 @require_POST
 def console_action(request, counter_id: int, action: str):
     """One console action by POST; back to the console with a message either way."""
-    counter = _counter_or_403(request, counter_id)
+    counter = counter_for_staff(request, counter_id)
     handler = _HANDLERS.get(action)
     if handler is None:
         raise Http404(_("Unknown action."))

@@ -2,19 +2,18 @@
 
 Read only: figures come from queueing.selectors.day_summary; changes are made in
 the admin or at the counters. Managers and supervisors of the mall (and national
-admins) may see it.
+admins) may see it (accounts.access, action mall.figures).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from mpp.accounts.selectors import can_manage_mall
+from mpp.accounts import access
 from mpp.catalog.selectors import mall_get
 from mpp.queueing.selectors import day_summary
 
@@ -27,8 +26,12 @@ def today(request, mall: str):
     mall_obj = mall_get(mall)
     if mall_obj is None:
         raise Http404(_("No mall with this code."))
-    if not can_manage_mall(request.user, mall_obj.pk):
-        raise PermissionDenied(_("Only the managers and supervisors of this mall see its figures."))
+    access.require_page(
+        request.user,
+        "mall.figures",
+        mall_obj,
+        _("Only the managers and supervisors of this mall see its figures."),
+    )
     return render(
         request,
         "queueing/today.html",

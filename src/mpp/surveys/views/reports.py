@@ -32,12 +32,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from mpp.accounts.models import Role
-from mpp.accounts.selectors import can_manage_mall
+from mpp.accounts import access
 from mpp.catalog.models import Agency, Booth, Mall, Offering
 from mpp.catalog.selectors import mall_get
 from mpp.core.errors import DomainError, Forbidden, NotFound
 from mpp.core.models import Region
+from mpp.surveys import privacy
 from mpp.surveys.reports import ROMAN, Period, Report, Scope, report_build
 from mpp.surveys.selectors import period_of, period_range
 from mpp.surveys.views.handling import complaint_handling
@@ -219,8 +219,8 @@ def scope_in_mall(mall: Mall, value: str | None) -> Scope:
 
 def _sees_whole_mall(user) -> bool:
     """National admins and a mall's managers read every scope of the mall; anyone else (a
-    booth supervisor) only their own booth."""
-    return user.is_national or user.role == Role.MALL_MANAGER
+    booth supervisor) only their own booth (accounts.access, action survey.report)."""
+    return access.scope_of(user, "survey.report") in (access.NATIONAL, access.MALL)
 
 
 def scope_for_user(user, scope: Scope) -> Scope:
@@ -235,7 +235,7 @@ def scope_for_user(user, scope: Scope) -> Scope:
         return Scope("booth", scope.province_code, mall=scope.mall, booth=booth)
     if scope.level == "service" and scope.booth is None:
         return replace(scope, booth=booth)
-    if scope.booth is None or scope.booth.pk != booth.pk:
+    if scope.booth is None or not access.allowed(user, "survey.report", scope.booth):
         raise Forbidden(_("A booth supervisor sees the reports of their own booth only."))
     return scope
 
@@ -291,7 +291,7 @@ def staff_report(request, mall_code: str, *, with_comments: bool = True) -> Repo
     mall = mall_get(mall_code)
     if mall is None:
         raise NotFound(_("Mall not found."), code="mall_not_found")
-    if not can_manage_mall(request.user, mall.pk):
+    if not access.allowed(request.user, "survey.report", mall):
         raise Forbidden(_("Only the managers and supervisors of this mall see its reports."))
     period = period_parse(request.GET, mall.today())
     scope = scope_for_user(request.user, scope_in_mall(mall, request.GET.get("lingkup")))
@@ -338,6 +338,7 @@ def _context(report: Report, *, staff: bool) -> dict:
         "breakdowns": breakdowns,
         "running": report.period.date_from <= timezone.localdate() <= report.period.date_to,
         "staff": staff,
+        "min_answers": privacy.MIN_ANSWERS,
         "scope_param": param,
     }
 

@@ -6,23 +6,19 @@ selectors.TABLET_MINUTES, not yet answered) with big buttons. After the answer i
 thank you and goes back to a waiting screen. The officer never sees the answers: the
 screens show only "waiting", the questionnaire and "thank you". Without JavaScript it
 works by refreshing itself (meta refresh).
-Access: staff who may operate the counter (accounts.selectors.can_operate_counter).
+Access: staff who may operate the counter (accounts.access, action counter.operate).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from mpp.accounts.selectors import can_operate_counter
 from mpp.catalog.models import Counter
-from mpp.catalog.selectors import counter_get
 from mpp.core.errors import DomainError, Invalid
+from mpp.queueing.views.console import counter_for_staff
 from mpp.surveys.forms import read_post
 from mpp.surveys.models import ResponseChannel
 from mpp.surveys.selectors import TABLET_MINUTES, invitation_by_token, tablet_invitation
@@ -31,15 +27,6 @@ from mpp.surveys.views.common import UNAVAILABLE, form_context
 
 WAIT_REFRESH_SECONDS = 5  # the waiting screen looks for a finished ticket this often
 THANKS_SECONDS = 6  # the thank-you screen stays this long
-
-
-def _counter_or_403(request, counter_id: int) -> Counter:
-    counter = counter_get(counter_id) if 0 < counter_id < 2**63 else None
-    if counter is None:
-        raise Http404(_("Counter not found."))
-    if not can_operate_counter(request.user, counter):
-        raise PermissionDenied(_("You may not operate this counter."))
-    return counter
 
 
 def _screen(request, counter: Counter, mode: str, status: int = 200, **extra):
@@ -60,7 +47,7 @@ def _screen(request, counter: Counter, mode: str, status: int = 200, **extra):
 @require_http_methods(["GET", "POST"])
 def tablet(request, counter_id: int):
     """Waiting screen, questionnaire, or thank-you screen of one counter's tablet."""
-    counter = _counter_or_403(request, counter_id)
+    counter = counter_for_staff(request, counter_id)
     if request.method == "POST":
         return _submit(request, counter)
     invitation = tablet_invitation(counter.pk)

@@ -1,0 +1,537 @@
+"""The access matrix: every staff API operation and staff page, for each role, on
+something of the user's own booth, another booth of their mall and another mall, answers
+as docs/access.md says.
+
+Why: the access rule (mpp.accounts.access) is only as good as the places that ask it. This
+test reads the documented table, checks that it is the code's, and tries every case
+through HTTP. The operations are walked from the ninja router and the pages from the URL
+patterns, so a new staff operation or page without a row in docs/access.md fails here.
+
+One world (two malls, three booths, their counters, tickets, complaints, bookings,
+consultations) is built once for the module; each case runs in its own savepoint, rolled
+back after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from mpp.accounts import access
+from mpp.accounts.models import Role
+from mpp.accounts.services import token_create
+from mpp.api.v1 import api
+from mpp.bookings.models import Booking, Slot
+from mpp.bookings.validation import code_new
+from mpp.catalog.models import OpeningHours
+from mpp.complaints.services import complaint_act
+from mpp.consultation.models import Comment
+from mpp.core.errors import Forbidden
+from mpp.queueing import services as queue
+from mpp.queueing.services import ticket_issue
+from tests.factories import (
+    BookingPolicyFactory,
+    BoothFactory,
+    ComplaintFactory,
+    CounterFactory,
+    MallFactory,
+    OfferingFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
+ROLES = ("national", "manager", "supervisor", "officer")
+RELATIONS = ("own_booth", "other_booth", "other_mall")
+ROLE_OF = {
+    "national": Role.NATIONAL_ADMIN,
+    "manager": Role.MALL_MANAGER,
+    "supervisor": Role.BOOTH_SUPERVISOR,
+    "officer": Role.OFFICER,
+}
+# Kinds of target that are the mall's, shared by its booths (docs/access.md, "on").
+SHARED_KINDS = {"mall", "topic", "comment", "list", "none"}
+STAFF_AUTH = {"BearerToken", "StaffSession"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+# The documented table --------------------------------------------------------------------
+
+
+def _doc_table(name: str) -> list[list[str]]:
+    text = DOC.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- access:{name} -->\n(.*?)<!-- /access:{name} -->", text, re.S)
+    assert found, f"docs/access.md has no table {name}"
+    rows = []
+    for line in found.group(1).strip().splitlines()[2:]:
+        cells = [c.strip().strip("`").strip() for c in line.strip().strip("|").split("|")]
+        rows.append(cells)
+    return rows
+
+
+def documented_rules() -> dict[str, dict[str, str]]:
+    return {r[0]: dict(zip(ROLES, r[2:6], strict=True)) for r in _doc_table("rules")}
+
+
+RULES = documented_rules()
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # operation id or URL name
+    variant: str  # API: the complaint step ("" otherwise); pages: the method
+    action: str
+    on: str
+
+
+API_ROWS = [Row(op, variant, action, on) for op, variant, action, on in _doc_table("api")]
+PAGE_ROWS = [Row(name, method, action, on) for name, method, action, on in _doc_table("pages")]
+
+
+def expected(role: str, relation: str, row: Row) -> bool:
+    """Allowed or refused, from the documented scope of `role` for the row's action."""
+    if row.action in ("none", "any"):  # nobody on staff / every signed-in staff member
+        return row.action == "any"
+    scope = RULES[row.action][role]
+    if scope == "none":
+        return False
+    if scope == "national" or row.on == "none":
+        return True
+    if relation == "other_mall":
+        return False
+    if scope == "mall" or row.on in SHARED_KINDS:
+        return True
+    return relation == "own_booth"
+
+
+# The world ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Spot:
+    """What the test acts on in one booth: its mall, counters, tickets, and so on."""
+
+    mall: object
+    booth: object
+    offering: object
+    offering2: object
+    counter: object  # idle
+    busy: object  # with a called ticket
+    called: object
+    waiting: object
+    complaint: object
+    booking: object
+    topic: object
+    comment: object
+
+
+def _spot(mall, booth, topic, comment, caller) -> Spot:
+    o1 = OfferingFactory(booth=booth, mall=mall)
+    o2 = OfferingFactory(booth=booth, mall=mall)
+    BookingPolicyFactory(offering=o1)
+    idle = CounterFactory(mall=mall, booth=booth, serves=[o1, o2])
+    busy = CounterFactory(mall=mall, booth=booth, serves=[o1, o2])
+    ticket_issue(mall=mall, service_code=o1.service.code)
+    waiting = ticket_issue(mall=mall, service_code=o2.service.code)
+    queue.counter_open(counter_id=busy.pk, officer_id=caller.pk)
+    called = queue.ticket_call_next(counter_id=busy.pk, actor_id=caller.pk)
+    waiting.refresh_from_db()
+    assert called.status == "called" and waiting.status == "waiting"
+    complaint = ComplaintFactory(offering=o1)
+    complaint.attachment.save("lampiran.pdf", ContentFile(PDF), save=False)
+    complaint.attachment_type = "pdf"
+    complaint.save()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    slot = Slot.objects.create(
+        offering=o1,
+        date=tomorrow,
+        starts_at=dt.time(8),
+        ends_at=dt.time(9),
+        online_capacity=3,
+        online_booked=1,
+        walkin_capacity=2,
+        priority_capacity=1,
+    )
+    booking = Booking.objects.create(
+        code=code_new(),
+        mall=mall,
+        offering=o1,
+        service=o1.service,
+        slot=slot,
+        date=tomorrow,
+        nik_digest="0" * 64,
+        nik_masked="3210********0001",
+        name="Siti Aminah",
+        phone="081234567890",
+        channel="web",
+    )
+    return Spot(
+        mall, booth, o1, o2, idle, busy, called, waiting, complaint, booking, topic, comment
+    )
+
+
+def _build() -> SimpleNamespace:
+    mall_a, mall_b = MallFactory(name="MPP A"), MallFactory(name="MPP B")
+    for mall in (mall_a, mall_b):
+        for weekday in range(7):
+            OpeningHours.objects.create(mall=mall, weekday=weekday, opens="00:00", closes="23:59")
+    booth_a1, booth_a2 = BoothFactory(mall=mall_a), BoothFactory(mall=mall_a)
+    booth_b1 = BoothFactory(mall=mall_b)
+    users = {
+        "national": UserFactory(username="m.national", role=Role.NATIONAL_ADMIN),
+        "manager": UserFactory(username="m.manager", role=Role.MALL_MANAGER, mall=mall_a),
+        "supervisor": UserFactory(
+            username="m.supervisor", role=Role.BOOTH_SUPERVISOR, mall=mall_a, booth=booth_a1
+        ),
+        "officer": UserFactory(
+            username="m.officer", role=Role.OFFICER, mall=mall_a, booth=booth_a1
+        ),
+    }
+    caller = UserFactory(username="m.caller", role=Role.NATIONAL_ADMIN)
+    tokens = {name: token_create(username=user.username) for name, user in users.items()}
+    topics, comments = {}, {}
+    for mall in (mall_a, mall_b):
+        topics[mall.pk] = TopicFactory(mall=mall)
+        comments[mall.pk] = Comment.objects.create(
+            topic=topics[mall.pk], body="Setuju, fotokopi KK memang tidak perlu lagi."
+        )
+    spots = {
+        relation: _spot(booth.mall, booth, topics[booth.mall_id], comments[booth.mall_id], caller)
+        for relation, booth in (
+            ("own_booth", booth_a1),
+            ("other_booth", booth_a2),
+            ("other_mall", booth_b1),
+        )
+    }
+    return SimpleNamespace(users=users, tokens=tokens, spots=spots)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    media.enable()
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            built = _build()
+            yield built
+            transaction.set_rollback(True)
+    finally:
+        media.disable()
+
+
+@pytest.fixture
+def w(world, db):
+    """The module's world, inside this test's own savepoint."""
+    return world
+
+
+# The doc is the code -----------------------------------------------------------------------
+
+
+def test_the_documented_table_is_the_rule():
+    code = {
+        action: {r: str(row[ROLE_OF[r]]) for r in ROLES} for action, row in access.RULES.items()
+    }
+    assert code == RULES
+
+
+def test_the_spelled_out_table_follows_the_rule():
+    text = DOC.read_text(encoding="utf-8")
+    part = text.split("## The same table, spelled out", 1)[1].split("## Where", 1)[0]
+    lines = [ln for ln in part.splitlines() if ln.startswith("| `")]
+    assert lines
+    columns = [("national", "own_booth"), ("manager", "own_booth"), ("manager", "other_mall")]
+    columns += [(role, rel) for role in ("supervisor", "officer") for rel in RELATIONS]
+    seen = set()
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        actions = re.findall(r"`([^`]+)`", cells[0])
+        for action in actions:
+            seen.add(action)
+            row = Row("-", "", action, "counter")
+            want = ["✓" if expected(role, rel, row) else "✗" for role, rel in columns]
+            assert cells[1:] == want, action
+    assert seen == set(access.RULES)
+
+
+# The walks ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def staff_operations() -> dict[str, tuple[str, str]]:
+    """{operation id: (method, path)} of every API operation a staff credential opens."""
+    schema = api.get_openapi_schema(path_prefix=reverse("api-v1:api-root").rstrip("/"))
+    found = {}
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            security = {name for s in operation.get("security", []) for name in s}
+            if security & STAFF_AUTH:
+                found[operation["operationId"]] = (method.upper(), path)
+    return found
+
+
+def test_every_staff_operation_has_a_row():
+    operations = staff_operations()
+    documented = {row.name for row in API_ROWS}
+    assert set(operations) - documented == set(), "add a row to docs/access.md (access:api)"
+    assert documented - set(operations) == set(), "a row of docs/access.md names no operation"
+    for row in API_ROWS + PAGE_ROWS:
+        assert row.action in RULES or row.action in ("none", "any"), row
+
+
+def _patterns(resolvers, prefix="", namespace=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name, prefix + str(entry.pattern)
+
+
+SAMPLE = {
+    "service": "x",
+    "code": "x",
+    "token": "x",
+    "province": "32",
+    "action": "close",
+    "ticket_id": str(uuid.uuid4()),
+}
+
+
+def _sample_url(route: str, mall: str) -> str:
+    def fill(match):
+        converter, name = match.group(1), match.group(2)
+        if converter == "int":
+            return "1"
+        return mall if name == "mall" else SAMPLE.get(name, "x")
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
+
+
+def staff_pages(client, mall: str) -> set[str]:
+    """URL names of the pages that send an anonymous visitor to the sign-in page."""
+    names = set()
+    login = reverse("web:login")
+    for name, route in _patterns(get_resolver().url_patterns):
+        if route.startswith(("admin/", "api/", "i18n/")) or "^" in route:
+            continue
+        response = client.get(_sample_url(route, mall))
+        if response.status_code == 302 and response["Location"].startswith(login):
+            names.add(name)
+    return names
+
+
+def test_every_staff_page_has_a_row(w):
+    pages = staff_pages(Client(), w.spots["own_booth"].mall.code)
+    documented = {row.name for row in PAGE_ROWS}
+    assert pages - documented == set(), "add a row to docs/access.md (access:pages)"
+    assert documented - pages == set(), "a page row names no staff page"
+
+
+# The matrix -------------------------------------------------------------------------------
+
+
+def _api_request(w, row: Row, spot: Spot):
+    method, template = staff_operations()[row.name]
+    complaint = spot.complaint
+    values = {
+        "mall": spot.mall.code,
+        "ticket_id": str(spot.waiting.pk if row.on == "waiting-ticket" else spot.called.pk),
+        "counter": str(spot.counter.pk),
+        "code": spot.booking.code if row.on == "booking" else complaint.code,
+        "booking_id": str(spot.booking.pk),
+        "complaint_id": str(complaint.pk),
+        "id": str(complaint.pk),
+        "action": row.variant.split()[0] if row.variant else "",
+    }
+    path = re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
+    body = {}
+    if row.name in ("issueTicket", "transferTicket"):
+        body = {"service": spot.offering.service.code}
+    elif row.name == "findBookingByCode":
+        body = {"code": spot.booking.code}
+    elif row.name == "actOnComplaint":
+        body = {
+            "note": {"note": "Catatan internal untuk uji akses."},
+            "close": {},
+            "forward": {"booth": spot.booth.pk},
+            "verify": {"track": "field_check"},
+        }[row.variant.split()[0]]
+    return method, path, body
+
+
+def _api_cases():
+    for row in API_ROWS:
+        for role in ROLES:
+            for relation in RELATIONS:
+                label = f"{row.name}{'-' + row.variant.split()[0] if row.variant else ''}"
+                yield pytest.param(row, role, relation, id=f"{label}-{role}-{relation}")
+
+
+def _verdict(response) -> bool | None:
+    """True: allowed (2xx, 3xx or a domain 4xx); False: refused (403/404); None: neither."""
+    status = response.status_code
+    if status in (403, 404):
+        return False
+    if status == 401 or status >= 500:
+        return None
+    return True
+
+
+@pytest.mark.parametrize(("row", "role", "relation"), list(_api_cases()))
+def test_api(w, client, row, role, relation):
+    spot = w.spots[relation]
+    method, path, body = _api_request(w, row, spot)
+    response = client.generic(
+        method,
+        path,
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {w.tokens[role]}",
+    )
+    want = expected(role, relation, row)
+    assert _verdict(response) is want, (response.status_code, response.content[:300])
+
+
+def _page_url(row: Row, spot: Spot) -> str:
+    mall = spot.mall.code
+    args = {
+        "console": [],
+        "console-counter": [spot.counter.pk],
+        "console-panel": [spot.counter.pk],
+        "console-action": [spot.counter.pk, "call"],
+        "survey-tablet": [spot.counter.pk],
+        "search-gaps": [],
+        "complaint-detail": [mall, spot.complaint.pk],
+        "complaint-attachment": [mall, spot.complaint.pk],
+        "consultation-manage-topic": [mall, spot.topic.pk],
+        "consultation-edit": [mall, spot.topic.pk],
+        "consultation-action": [mall, spot.topic.pk, "close"],
+        "consultation-moderate": [mall, spot.comment.pk],
+        "web:twofactor": [],
+    }.get(row.name, [mall])
+    url = reverse(row.name, args=args)
+    if row.on == "booth-report":
+        url += f"?lingkup=gerai:{spot.booth.ticket_prefix}"
+    elif row.name == "console":
+        url += f"?mall={mall}"
+    return url
+
+
+def _page_cases():
+    for row in PAGE_ROWS:
+        for role in ROLES:
+            for relation in RELATIONS:
+                yield pytest.param(row, role, relation, id=f"{row.name}-{role}-{relation}")
+
+
+@pytest.mark.parametrize(("row", "role", "relation"), list(_page_cases()))
+def test_page(w, client, row, role, relation):
+    spot = w.spots[relation]
+    client.force_login(w.users[role])
+    url = _page_url(row, spot)
+    data = {"decision": "approve"} if row.name == "consultation-moderate" else {}
+    response = client.post(url, data) if row.variant == "POST" else client.get(url)
+    if row.on == "list":  # the page lists what the user may act on, and only that
+        assert response.status_code == 200
+        link = f'href="{reverse("console-counter", args=[spot.counter.pk])}"'
+        listed = link in response.content.decode()
+        assert listed is expected(role, relation, Row(row.name, "", row.action, "counter"))
+        return
+    want = expected(role, relation, row)
+    assert _verdict(response) is want, (response.status_code, response.content[:300])
+
+
+# The findings, one by one ------------------------------------------------------------------
+
+
+def test_officer_may_not_transfer_another_booths_waiting_ticket(w, client):
+    """POST /tickets/{id}/transfer by an officer of booth A1 on a waiting ticket of booth
+    A2 of the same mall gave 200; it is 403, and the ticket stays where it was."""
+    other = w.spots["other_booth"]
+    response = client.post(
+        f"/api/v1/tickets/{other.waiting.pk}/transfer",
+        data={"service": other.offering.service.code},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {w.tokens['officer']}",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    other.waiting.refresh_from_db()
+    assert other.waiting.offering_id == other.offering2.pk
+    own = w.spots["own_booth"]
+    response = client.post(
+        f"/api/v1/tickets/{own.waiting.pk}/transfer",
+        data={"service": own.offering.service.code},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {w.tokens['officer']}",
+    )
+    assert response.status_code == 200  # their own booth's waiting ticket: as before
+
+
+def test_officer_may_not_extend_a_complaint(w):
+    """An officer verifying a complaint about their own booth could put it on the 60-day
+    track; only the mall's managers (and national admins) change the track."""
+    complaint = w.spots["own_booth"].complaint
+    officer, supervisor = w.users["officer"], w.users["supervisor"]
+    for user in (officer, supervisor):
+        with pytest.raises(Forbidden):
+            complaint_act(
+                complaint_id=complaint.pk, actor=user, action="verify", track="field_check"
+            )
+        complaint.refresh_from_db()
+        assert complaint.track == "regular" and complaint.status == "received"
+    verified = complaint_act(complaint_id=complaint.pk, actor=officer, action="verify")
+    assert verified.status == "verified" and verified.track == "regular"
+    extended = complaint_act(
+        complaint_id=complaint.pk,
+        actor=w.users["manager"],
+        action="forward",
+        booth_id=complaint.booth_id,
+        track="field_check",
+    )
+    assert extended.track == "field_check"
+
+
+def test_officer_sees_no_track_choice(w, client):
+    complaint = w.spots["own_booth"].complaint
+    url = reverse("complaint-detail", args=[complaint.mall.code, complaint.pk])
+    client.force_login(w.users["officer"])
+    assert 'name="track"' not in client.get(url).content.decode()
+    client.force_login(w.users["manager"])
+    assert 'name="track"' in client.get(url).content.decode()
+
+
+def test_restrict_and_allowed_agree(w):
+    """The queryset form and the object form of the rule give the same answers."""
+    from mpp.catalog.models import Counter
+    from mpp.complaints.models import Complaint
+    from mpp.queueing.models import Ticket
+
+    for role, user in w.users.items():
+        for relation, spot in w.spots.items():
+            for action, model, obj in (
+                ("counter.operate", Counter, spot.counter),
+                ("ticket.operate", Ticket, spot.called),
+                ("ticket.transfer", Ticket, spot.waiting),
+                ("complaint.handle", Complaint, spot.complaint),
+                ("complaint.extend", Complaint, spot.complaint),
+            ):
+                rows = access.restrict(model.objects.filter(pk=obj.pk), user, action)
+                assert rows.exists() is access.allowed(user, action, obj), (role, relation, action)
