@@ -7,16 +7,17 @@ which of its fields are national or read-only for a supervisor. Model permission
 from the role groups (mpp.accounts.services.staff_sync_permissions).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from mpp.accounts import access
+from mpp.accounts.audit import AdminAuditMixin
 from mpp.accounts.models import ApiToken, Role, User
-from mpp.accounts.services import staff_sync_permissions
+from mpp.accounts.services import staff_sync_permissions, token_revoke
 
 
 def _scoped_choices(model_admin, db_field, request, kwargs) -> dict:
@@ -35,11 +36,12 @@ def _scoped_choices(model_admin, db_field, request, kwargs) -> dict:
     return kwargs
 
 
-class MallScopedAdmin(admin.ModelAdmin):
+class MallScopedAdmin(AdminAuditMixin, admin.ModelAdmin):
     """A ModelAdmin whose rows, choices and permissions follow mpp.accounts.access.
 
     Outside the user's view scope a row is a 404; inside it but outside the change
-    scope, a read-only page. New rows of mall staff get the staff member's mall.
+    scope, a read-only page. New rows of mall staff get the staff member's mall. Every
+    add, change and delete is written to the event log (mpp.accounts.audit).
     """
 
     # Registry facts only national admins edit; read-only for mall staff.
@@ -62,7 +64,7 @@ class MallScopedAdmin(admin.ModelAdmin):
     def _may(self, request, obj, action: str, granted: bool) -> bool:
         if not granted or not access.may_use_admin(request.user):
             return False
-        return obj is None or access.allowed(request.user, obj, action)
+        return obj is None or access.allowed(request.user, action, obj)
 
     def has_module_permission(self, request):
         return access.may_use_admin(request.user) and super().has_module_permission(request)
@@ -136,7 +138,7 @@ class MallScopedInline:
     def _parent_may_change(self, request, obj) -> bool:
         if not access.may_use_admin(request.user):
             return False
-        return obj is None or access.allowed(request.user, obj, access.CHANGE)
+        return obj is None or access.allowed(request.user, access.CHANGE, obj)
 
     def has_add_permission(self, request, obj):
         return super().has_add_permission(request, obj) and self._parent_may_change(request, obj)
@@ -251,13 +253,32 @@ class UserAdmin(MallScopedAdmin, BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(MallScopedAdmin):
-    """Tokens are made with `mpp token` (shown once); here they are listed and revoked."""
+    """Tokens are made with `mpp token` (shown once); here they are listed and revoked.
+    A revoked token stays revoked: its checkbox is read-only (and the model refuses)."""
 
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
     readonly_fields = ["prefix", "user", "created_at", "last_used_at"]
     list_filter = ["revoked"]
     list_select_related = ["user"]
     fields = ["prefix", "user", "name", "revoked", "created_at", "last_used_at"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.revoked and "revoked" not in fields:
+            fields = [*fields, "revoked"]
+        return fields
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        done = 0
+        for token in access.restrict(queryset, request.user, access.CHANGE):
+            done += token_revoke(token=token, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", done) % {"n": done},
+            messages.SUCCESS,
+        )

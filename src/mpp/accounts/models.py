@@ -5,7 +5,10 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mpp.core.errors import Conflict
 
 
 class Role(models.TextChoices):
@@ -58,10 +61,27 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _revoked_for_good() -> Conflict:
+    return Conflict(
+        gettext("A revoked API token is never enabled again; create a new one."),
+        code="token_revoked",
+    )
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """`.update(revoked=False)` may not touch a revoked token either."""
+        if kwargs.get("revoked") is False and self.filter(revoked=True).exists():
+            raise _revoked_for_good()
+        return super().update(**kwargs)
+
+
 class ApiToken(models.Model):
     """A bearer token for an officer's device or an agency system.
 
-    Only the SHA-256 digest is stored; the token itself is shown once.
+    Only the SHA-256 digest is stored; the token itself is shown once. Revoked once, it
+    stays revoked (a manager had re-enabled a revoked token in the admin): save() and
+    update() refuse to clear `revoked`; a lost device gets a new token.
     """
 
     user = models.ForeignKey(
@@ -74,6 +94,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "user__mall"
     booth_path = "user__booth"
@@ -85,6 +107,15 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        clears = (
+            self.pk is not None and not self.revoked and (fields is None or "revoked" in fields)
+        )
+        if clears and ApiToken.objects.filter(pk=self.pk, revoked=True).exists():
+            raise _revoked_for_good()
+        super().save(*args, **kwargs)
+
     @staticmethod
     def new_raw() -> str:
         return "mpp_" + secrets.token_urlsafe(32)
@@ -92,3 +123,35 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return _digest(raw)
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins of one username or one client address, and how long it is locked.
+
+    Why: 48 wrong passwords and then the right one used to get in. Kept in the database
+    (not a process's memory or only in Redis) so that every server process and worker
+    sees the same count, with or without Redis. mpp.accounts.throttle decides.
+    """
+
+    class Kind(models.TextChoices):
+        USERNAME = "user", _("username")
+        ADDRESS = "ip", _("client address")
+
+    # Not a mall's record (mpp.accounts.access); not shown in the admin.
+    mall_path = None
+
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="login_throttle_kind_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key} ({self.failures})"

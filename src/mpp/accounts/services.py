@@ -30,6 +30,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "bookings.booking": ("view",),
         "accounts.user": ("add", "change", "view"),  # deactivate staff, never delete them
         "accounts.apitoken": ("view", "change"),  # revoke a lost device's token
+        "devices.device": ("add", "view", "change"),  # register and revoke kiosks, boards
         "core.event": ("view",),
         "complaints.complaint": ("view",),  # handled on the complaint pages, not the admin
         "complaints.complaintaction": ("view",),
@@ -68,6 +69,7 @@ NATIONAL_APPS = (
     "surveys",
     "complaints",
     "consultation",
+    "devices",
 )
 ROLE_GROUPS = {
     Role.NATIONAL_ADMIN: "National admin",
@@ -163,3 +165,21 @@ def token_create(*, username: str, name: str = "") -> str:
     raw = ApiToken.new_raw()
     ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(raw), prefix=raw[:8])
     return raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: User | None = None) -> bool:
+    """Revoke an API token for good (a revoked token is never enabled again). Returns
+    whether it was active; records a `token.revoked` event then."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked=False).update(revoked=True)
+    token.revoked = True
+    if updated:
+        event_record(
+            kind="token.revoked",
+            subject_type="api_token",
+            subject_id=token.pk,
+            mall_id=token.user.mall_id,
+            actor_id=actor.pk if actor else None,
+            data={"prefix": token.prefix},
+        )
+    return bool(updated)
