@@ -14,6 +14,17 @@ def display_host(host: str) -> str:
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
 
 
+def proxy_options() -> dict:
+    """uvicorn's proxy settings from MPP_TRUSTED_PROXIES: X-Forwarded-For and
+    X-Forwarded-Proto are believed only from those addresses (uvicorn's own default
+    believes 127.0.0.1, so anything on the machine could claim any client address);
+    with none trusted, the headers are ignored."""
+    trusted = list(getattr(settings, "MPP_TRUSTED_PROXIES", []) or [])
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def serve(*, host: str, port: int, workers: int = 1) -> None:
     """Run uvicorn on mpp.asgi:application until interrupted."""
     import os
@@ -25,7 +36,14 @@ def serve(*, host: str, port: int, workers: int = 1) -> None:
 
     # Each worker loads the search index at start-up, not in a citizen's first search.
     os.environ["MPP_WARM_SEARCH"] = "1"
-    uvicorn.run("mpp.asgi:application", host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run(
+        "mpp.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        **proxy_options(),
+    )
 
 
 class Command(MppCommand):
@@ -52,6 +70,15 @@ class Command(MppCommand):
                     "tickets handled by its own worker."
                 )
                 % {"n": workers}
+            )
+        if not settings.PRODUCTION:
+            self.stderr.write(
+                _(
+                    "Demo profile: keys generated and kept in %(var)s, any host name "
+                    "accepted, no HTTPS. A real installation sets MPP_ENV=production "
+                    "(docs/production.md)."
+                )
+                % {"var": settings.VAR_DIR}
             )
         url = f"http://{display_host(host)}:{port}/"
         self.stdout.write(_("Serving MPP on %(url)s (Ctrl+C to stop)") % {"url": url})
