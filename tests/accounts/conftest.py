@@ -37,9 +37,10 @@ def _mall(tag: str) -> SimpleNamespace:
     counter1 = CounterFactory(mall=mall, booth=booth1, serves=[offering1])
     counter2 = CounterFactory(mall=mall, booth=booth2, serves=[offering2])
     loose = CounterFactory(mall=mall, booth=None, serves=[offering1, offering2])
-    hours = OpeningHours.objects.create(mall=mall, weekday=0, opens="08:00", closes="15:00")
     ticket1 = ticket_issue(mall=mall, service_code=offering1.service.code)
     ticket2 = ticket_issue(mall=mall, service_code=offering2.service.code)
+    # After the tickets: with hours set, a walk-in is refused outside them (catalog.hours).
+    hours = OpeningHours.objects.create(mall=mall, weekday=0, opens="08:00", closes="15:00")
     manager = staff(f"manager.{tag}", Role.MALL_MANAGER, mall)
     supervisor = staff(f"supervisor.{tag}", Role.BOOTH_SUPERVISOR, mall, booth1)
     officer = staff(f"officer.{tag}", Role.OFFICER, mall, booth1)

@@ -41,9 +41,9 @@ def test_ask_then_answer_with_the_state_round_tripped(client, demo):
     assert service["next_steps"][0] == {
         "kind": "ticket",
         "label": "Take a queue number",
-        "url": f"/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/",
+        "url": f"/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/",
     }
-    assert f"/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/" in body["reply"]
+    assert f"/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/" in body["reply"]
     assert body["state"]["stage"] == "answered"
 
 

@@ -60,13 +60,13 @@ def test_a_citizen_asks_taps_hilang_and_reaches_the_ticket_button(mall_code, ser
         )
         ticket = answer.locator("[data-step=ticket]")
         expect(ticket).to_be_visible()
-        expect(ticket).to_have_attribute("href", f"/m/{mall_code}/kiosk/{SERVICE}/")
+        expect(ticket).to_have_attribute("href", f"/m/{mall_code}/phone/{SERVICE}/")
         box = ticket.bounding_box()
         assert box and box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing runs off the side of the phone
 
-        ticket.tap()  # the next step really leads to the kiosk's confirm page
-        page.wait_for_url(f"**/m/{mall_code}/kiosk/{SERVICE}/")
+        ticket.tap()  # the next step really leads to the phone's confirm page
+        page.wait_for_url(f"**/m/{mall_code}/phone/{SERVICE}/")
         context.close()
         assert errors == []

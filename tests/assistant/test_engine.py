@@ -181,19 +181,19 @@ def test_whatsapp_text_has_numbers_and_absolute_links(demo):
     text = english(answer_text, answer, channel=WHATSAPP, base_url="https://mpp.example.id")
     assert "*Penggantian KTP-el hilang atau rusak*" in text
     assert (
-        f"Take a queue number: https://mpp.example.id/m/{demo.code}/kiosk/"
+        f"Take a queue number: https://mpp.example.id/m/{demo.code}/phone/"
         "dukcapil-ktp-el-hilang-rusak/" in text
     )
     assert "Fee: Free" in text and "What to bring:" in text
     without = answer_text(answer, channel=WHATSAPP, base_url="")
-    assert "/kiosk/" not in without  # no half links without a public address
+    assert "/phone/" not in without  # no half links without a public address
 
 
 def test_sms_text_is_plain_ascii_and_short(demo):
     _, answer = reply(None, "perpanjang sim motor", mall_id=demo.pk)
     text = answer_text(answer, channel=SMS, base_url="https://mpp.example.id")
     assert text.isascii()
-    assert "/kiosk/polres-sim-c-perpanjangan/" in text
+    assert "/phone/polres-sim-c-perpanjangan/" in text
     assert not re.search(r"/layanan/polres-sim-c-perpanjangan/(\n|$)", text)  # no detail link
     whatsapp = answer_text(answer, channel=WHATSAPP, base_url="https://mpp.example.id")
     assert len(text) < len(whatsapp)

@@ -74,7 +74,7 @@ def test_a_conversation_asks_once_and_ends_at_the_service(demo):
     html = say(client, url, "2")
     last = latest(html)
     assert 'data-service="dukcapil-ktp-el-hilang-rusak"' in last
-    assert f'href="/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/" data-step="ticket"' in last
+    assert f'href="/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/" data-step="ticket"' in last
     assert "Take a queue number" in last and "What to bring" in last and "Free" in last
     assert "Surat keterangan kehilangan" in last
     # the number tapped is shown with its choice; the question's buttons are gone

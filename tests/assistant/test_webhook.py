@@ -73,7 +73,7 @@ def test_a_message_gets_one_reply_through_the_gateway(demo, gateway):
     assert len(gateway.requests) == 2
     reply = gateway.requests[1]["message"]
     assert "*Penggantian KTP-el hilang atau rusak*" in reply
-    kiosk = f"https://mpp.example.id/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/"
+    kiosk = f"https://mpp.example.id/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/"
     assert kiosk in reply
 
 

@@ -33,7 +33,7 @@ def link(page: str, testid: str) -> tuple[str, str]:
 def test_ticket_page_links_to_the_complaint_form_prefilled(mall, offering):
     ticket = q.ticket_issue(mall=mall, service_code=offering.service.code)
     client = english()
-    page = client.get(reverse("ticket", args=[ticket.pk])).content.decode()
+    page = client.get(reverse("ticket", args=[ticket.secret])).content.decode()
     href, text = link(page, "ticket-complaint")
     assert text == "Complain about this service"
     url = urlsplit(href)
@@ -69,7 +69,7 @@ def test_a_finished_tickets_page_keeps_the_link(mall, offering, counter, officer
     assert q.ticket_call_next(counter_id=counter.pk, actor_id=officer.pk).pk == ticket.pk
     q.ticket_start(ticket_id=ticket.pk, actor_id=officer.pk)
     q.ticket_finish(ticket_id=ticket.pk, actor_id=officer.pk)
-    page = english().get(reverse("ticket", args=[ticket.pk])).content.decode()
+    page = english().get(reverse("ticket", args=[ticket.secret])).content.decode()
     assert 'data-status="done"' in page
     href, _text = link(page, "ticket-complaint")
     assert f"tiket={ticket.pk}" in href

@@ -96,7 +96,7 @@ def test_a_waiting_ticket_of_yesterday_is_over_on_its_page_and_in_the_api(
     assert estimate.position == 0 and estimate.minutes == 0
 
     client.cookies["django_language"] = "en"
-    page = client.get(reverse("ticket", args=[old.pk])).content.decode()
+    page = client.get(reverse("ticket", args=[old.secret])).content.decode()
     assert "Your position" not in page
     assert "Expired" in page
     assert "This number was for Sunday, 6 December 2026." in page

@@ -26,7 +26,7 @@ def test_a_citizen_query_finds_the_service_with_its_standard_and_next_steps(clie
     assert first["fee"] == 0 and first["fee_varies"] is False
     assert first["time"] and first["requirements"]
     assert first["next_steps"] == [
-        {"kind": "ticket", "url": f"/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/"},
+        {"kind": "ticket", "url": f"/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/"},
         {"kind": "ask", "url": f"/m/{demo.code}/asisten/dukcapil-ktp-el-hilang-rusak/"},
     ]
     assert [r["score"] for r in body["results"]] == sorted(

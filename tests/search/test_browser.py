@@ -44,7 +44,7 @@ def test_a_citizen_finds_the_lost_ktp_service_on_a_phone(mall_code, server_url):
         ticket = first.locator("[data-step=ticket]")
         expect(ticket).to_be_visible()
         expect(ticket).to_have_attribute(
-            "href", f"/m/{mall_code}/kiosk/dukcapil-ktp-el-hilang-rusak/"
+            "href", f"/m/{mall_code}/phone/dukcapil-ktp-el-hilang-rusak/"
         )
         expect(first.locator("[data-step=detail]")).to_be_visible()
         box = ticket.bounding_box()

@@ -108,7 +108,7 @@ def test_next_steps_follow_the_catalogue(demo):
     ktp = service_search(query="rekam ktp baru", mall_id=demo.pk).hits[0]
     assert ktp.service_code == "dukcapil-ktp-el-baru"
     kinds = {s.kind: s.url for s in ktp.next_steps}
-    assert kinds["ticket"] == f"/m/{demo.code}/kiosk/dukcapil-ktp-el-baru/"
+    assert kinds["ticket"] == f"/m/{demo.code}/phone/dukcapil-ktp-el-baru/"
     assert kinds["book"] == f"/m/{demo.code}/layanan/dukcapil-ktp-el-baru/pesan/"  # policy on
     assert "apply" not in kinds  # not marked for online application
     bpjs = service_search(query="daftar bpjs kesehatan mandiri", mall_id=demo.pk).hits[0]

@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import device_credential
+
 
 def english() -> Client:
     client = Client()
@@ -46,7 +48,7 @@ def test_the_form_sends_the_query_and_the_right_service_comes_first(demo):
     first = first[: first.index("</li>\n")]
     assert "Gerai Disdukcapil" in first and "Free" in first
     assert "What to bring" in first and "Surat keterangan kehilangan" in first
-    assert f'href="/m/{demo.code}/kiosk/dukcapil-ktp-el-hilang-rusak/" data-step="ticket"' in first
+    assert f'href="/m/{demo.code}/phone/dukcapil-ktp-el-hilang-rusak/" data-step="ticket"' in first
     assert f'href="/m/{demo.code}/layanan/dukcapil-ktp-el-hilang-rusak/"' in first
 
 
@@ -99,7 +101,9 @@ def test_the_mall_page_and_the_kiosk_lead_to_the_search(demo):
     mall_page = html(Client().get(f"/m/{demo.code}/"))
     assert f'action="/m/{demo.code}/cari/"' in mall_page
     assert 'data-testid="mall-search-form"' in mall_page
-    kiosk = html(Client().get(f"/m/{demo.code}/kiosk/"))
+    enrolled = Client()
+    enrolled.cookies["mpp_device"] = device_credential(demo)  # the mall's kiosk (mpp.devices)
+    kiosk = html(enrolled.get(f"/m/{demo.code}/kiosk/"))
     assert f'href="/m/{demo.code}/cari/" data-testid="kiosk-search"' in kiosk
 
 

@@ -43,6 +43,44 @@ class OpeningHoursInline(MallScopedInline, admin.TabularInline):
     extra = 0
 
 
+def _optional_count(label, help_text):
+    """A number field an older form may leave out: left out, the value stays as it was."""
+    return forms.IntegerField(
+        label=label, help_text=help_text, required=False, min_value=0, max_value=32767
+    )
+
+
+class _KeepWhenMissing:
+    """Fields of `keep_when_missing` left empty keep the instance's current value."""
+
+    keep_when_missing: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.keep_when_missing:
+            if cleaned.get(name) is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+class MallForm(_KeepWhenMissing, forms.ModelForm):
+    """The mall's own settings; the remote-queue rules keep their value when left out."""
+
+    keep_when_missing = ("remote_arrive_minutes", "remote_stop_minutes")
+    remote_arrive_minutes = _optional_count(
+        Mall._meta.get_field("remote_arrive_minutes").verbose_name,
+        Mall._meta.get_field("remote_arrive_minutes").help_text,
+    )
+    remote_stop_minutes = _optional_count(
+        Mall._meta.get_field("remote_stop_minutes").verbose_name,
+        Mall._meta.get_field("remote_stop_minutes").help_text,
+    )
+
+    class Meta:
+        model = Mall
+        fields = ["remote_arrive_minutes", "remote_stop_minutes"]  # the admin adds the rest
+
+
 @admin.register(Mall)
 class MallAdmin(MallScopedAdmin):
     list_display = ["name", "code", "regency", "status", "inaugurated_on", "timezone"]
@@ -50,6 +88,7 @@ class MallAdmin(MallScopedAdmin):
     search_fields = ["name", "code", "regency__name", "address"]
     autocomplete_fields = ["regency"]
     date_hierarchy = "inaugurated_on"
+    form = MallForm
     inlines = [OpeningHoursInline]
     # From the national registry; a mall keeps its address, hours and queue policy.
     national_fields = (
@@ -76,6 +115,10 @@ class MallAdmin(MallScopedAdmin):
                     "no_show_after_recalls",
                 ]
             },
+        ),
+        (
+            _("queue from a phone"),
+            {"fields": ["remote_arrive_minutes", "remote_stop_minutes"]},
         ),
     ]
 
@@ -157,12 +200,18 @@ class OfferingInline(MallScopedInline, admin.TabularInline):
     extra = 0
 
 
-class OfferingForm(forms.ModelForm):
+class OfferingForm(_KeepWhenMissing, forms.ModelForm):
     """An offering on its own page: it takes its booth's mall; a service once per mall."""
+
+    keep_when_missing = ("remote_per_day",)
+    remote_per_day = _optional_count(
+        Offering._meta.get_field("remote_per_day").verbose_name,
+        Offering._meta.get_field("remote_per_day").help_text,
+    )
 
     class Meta:
         model = Offering
-        fields = ["booth", "service", "is_active", "sort_order"]
+        fields = ["booth", "service", "is_active", "sort_order", "remote_per_day"]
 
     def clean(self):
         cleaned = super().clean()
@@ -184,7 +233,7 @@ class OfferingAdmin(MallScopedAdmin):
     """The services a mall offers, across its booths (also editable on each booth)."""
 
     form = OfferingForm
-    list_display = ["service", "booth", "mall", "is_active", "sort_order"]
+    list_display = ["service", "booth", "mall", "is_active", "remote_per_day", "sort_order"]
     list_filter = ["is_active", ("booth", admin.RelatedOnlyFieldListFilter), "mall"]
     search_fields = ["service__name", "service__code", "booth__name"]
     list_select_related = ["service", "booth", "mall"]

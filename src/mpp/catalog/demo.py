@@ -52,6 +52,9 @@ _CHANNELS = {
 }
 
 
+REMOTE_PER_DAY = 20  # phone tickets a day for the demo's first services (queueing.remote)
+
+
 def demo_data() -> dict:
     """The demo catalogue as stored in data/demo_catalog.json."""
     return json.loads(DEMO_JSON.read_text(encoding="utf-8"))
@@ -130,7 +133,14 @@ def _booth_load(mall, order, raw, agency, service_codes, services, created) -> N
     new_offerings = []
     for position, code in enumerate(service_codes, start=1):
         offering, made = Offering.objects.get_or_create(
-            mall=mall, service=services[code], defaults={"booth": booth, "sort_order": position}
+            mall=mall,
+            service=services[code],
+            # The first two services of each booth take numbers from phones too (20 a day).
+            defaults={
+                "booth": booth,
+                "sort_order": position,
+                "remote_per_day": REMOTE_PER_DAY if position <= 2 else 0,
+            },
         )
         if made:
             new_offerings.append(offering)

@@ -88,6 +88,20 @@ class Mall(models.Model):
         default=2,
         help_text=_("An officer may mark a ticket as no-show only after this many recalls."),
     )
+    # The remote queue (a ticket taken from a phone for today: queueing.remote).
+    remote_arrive_minutes = models.PositiveSmallIntegerField(
+        _("minutes to arrive with a phone ticket"),
+        default=60,
+        help_text=_(
+            "A ticket taken from a phone must be checked in at the mall within this many "
+            "minutes (and before closing), or it expires."
+        ),
+    )
+    remote_stop_minutes = models.PositiveSmallIntegerField(
+        _("no phone tickets in the last minutes before closing"),
+        default=60,
+        help_text=_("Phones can take no ticket this many minutes before the mall closes."),
+    )
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "pk"
@@ -112,7 +126,11 @@ class Mall(models.Model):
 
 
 class OpeningHours(models.Model):
-    """When a mall is open on one weekday; a weekday without a row is closed."""
+    """When a mall is open on one weekday; a weekday without a row is closed.
+
+    A mall with no row at all has not published its hours: nothing is refused for the
+    time of day (catalog.hours explains the rule).
+    """
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
@@ -306,6 +324,14 @@ class Offering(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    remote_per_day = models.PositiveSmallIntegerField(
+        _("phone tickets per day"),
+        default=0,
+        help_text=_(
+            "How many tickets citizens may take from their phone for this service each day "
+            "(0: only at the kiosk)."
+        ),
+    )
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "mall"

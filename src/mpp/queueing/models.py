@@ -1,5 +1,6 @@
 """Tickets of the walk-in queue and the per-day number sequences behind them."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -24,6 +25,15 @@ class Source(models.TextChoices):
     COUNTER = "counter", _("Counter")
     BOOKING = "booking", _("Online booking")
     MOBILE = "mobile", _("Mobile service")
+    REMOTE = "remote", _("Phone (remote queue)")
+
+
+SECRET_BYTES = 16  # 128 random bits, 22 URL-safe characters
+
+
+def ticket_secret_new() -> str:
+    """The key of a citizen's ticket page: random, unrelated to the id staff see."""
+    return secrets.token_urlsafe(SECRET_BYTES)
 
 
 class TicketSequence(models.Model):
@@ -56,10 +66,16 @@ class TicketSequence(models.Model):
 class Ticket(models.Model):
     """One visit in the walk-in queue, from issue to finish (or no-show, or expiry).
 
-    The id is a random UUID, so a ticket's page and its survey link cannot be
-    guessed from another ticket. `queued_at` is the original arrival and is kept
-    when the ticket is transferred, so it keeps its place. `due_at` is set on
-    tickets made from an online booking: the start of the booked slot.
+    The id is a random UUID that staff see (call-next answers with it). The citizen's
+    page (and its survey link) is addressed by `secret`, another random key printed
+    only on the slip's QR and shown only on that page, so holding the id is not
+    enough to read the page or answer the survey. `queued_at` is the original arrival
+    and is kept when the ticket is transferred, so it keeps its place. `due_at` is set
+    on tickets made from an online booking: the start of the booked slot.
+
+    A ticket taken from a phone (queueing.remote) starts as REMOTE: it has its number
+    and its place (queued_at = when it was taken) but is not called until the citizen
+    checks in at the mall with `checkin_code` before `arrive_by`; then it is WAITING.
     """
 
     class Status(models.TextChoices):
@@ -69,8 +85,12 @@ class Ticket(models.Model):
         DONE = "done", _("Finished")
         NO_SHOW = "no_show", _("No-show")
         EXPIRED = "expired", _("Expired")
+        REMOTE = "remote", _("Not checked in yet")
 
-    OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING)
+    # Still alive today (an earlier day's are expired by queueing.dayend).
+    OPEN_STATUSES = (Status.REMOTE, Status.WAITING, Status.CALLED, Status.SERVING)
+    # In the hall: waiting, called or at a counter (may be transferred).
+    QUEUE_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     mall = models.ForeignKey(
@@ -115,6 +135,14 @@ class Ticket(models.Model):
     )
     recall_count = models.PositiveSmallIntegerField(_("recalls"), default=0)
     transfer_count = models.PositiveSmallIntegerField(_("transfers"), default=0)
+    secret = models.CharField(
+        _("page key"), max_length=32, unique=True, default=ticket_secret_new, editable=False
+    )
+    # Remote (phone) tickets only: the short code shown to the citizen for check-in,
+    # the time it must be checked in by, and when it was.
+    checkin_code = models.CharField(_("check-in code"), max_length=8, blank=True, default="")
+    arrive_by = models.DateTimeField(_("check in by"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "mall"
@@ -127,7 +155,12 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["mall", "service_date", "prefix", "seq"], name="ticket_unique_number"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["mall", "service_date", "checkin_code"],
+                condition=~models.Q(checkin_code=""),
+                name="ticket_unique_checkin_code",
+            ),
         ]
         indexes = [
             models.Index(fields=["mall", "service_date", "status"], name="ticket_day_status_idx"),
@@ -137,7 +170,13 @@ class Ticket(models.Model):
             models.Index(
                 fields=["mall", "service_date"],
                 name="ticket_open_day_idx",
-                condition=models.Q(status__in=["waiting", "called", "serving"]),
+                condition=models.Q(status__in=["remote", "waiting", "called", "serving"]),
+            ),
+            # Phone tickets not checked in yet: their expiry at arrive_by reads this.
+            models.Index(
+                fields=["mall", "arrive_by"],
+                name="ticket_remote_idx",
+                condition=models.Q(status="remote"),
             ),
         ]
 

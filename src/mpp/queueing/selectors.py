@@ -26,28 +26,51 @@ RECENT_DAYS = 14
 CALL_KINDS = ("ticket.called", "ticket.recalled")
 
 
-def ticket_get(ticket_id) -> Ticket | None:
-    """A ticket by id (None for a malformed or unknown id), as it stands now.
-
-    A ticket of an earlier day of its mall that is still stored as open is shown
-    expired (its day is over; the first write of the new day or the worker records
-    it), with `is_past_day` set for pages that name the day.
-    """
-    try:
-        ticket = (
-            Ticket.objects.select_related(
-                "mall", "offering__service__agency", "offering__booth", "counter"
-            )
-            .filter(pk=ticket_id)
-            .first()
-        )
-    except Exception:  # malformed UUID
-        return None
+def _as_now(ticket: Ticket | None) -> Ticket | None:
+    """A ticket of an earlier day still stored as open, or a phone ticket not checked in
+    by its time, is shown expired (the first write of the new day, the next check-in or
+    the worker records it), with `is_past_day` set for pages that name the day."""
     if ticket is not None:
         ticket.is_past_day = ticket.service_date < ticket.mall.today()
-        if ticket.is_past_day and ticket.status in Ticket.OPEN_STATUSES:
+        if (
+            ticket.is_past_day
+            and ticket.status in Ticket.OPEN_STATUSES
+            or (
+                ticket.status == Ticket.Status.REMOTE
+                and ticket.arrive_by is not None
+                and ticket.arrive_by <= timezone.now()
+            )
+        ):
             ticket.status = Ticket.Status.EXPIRED
     return ticket
+
+
+def _tickets():
+    return Ticket.objects.select_related(
+        "mall", "offering__service__agency", "offering__booth", "counter"
+    )
+
+
+def ticket_get(ticket_id) -> Ticket | None:
+    """A ticket by id (None for a malformed or unknown id), as it stands now (_as_now).
+
+    For staff and the API. The citizen's page is found by its secret: ticket_by_secret.
+    """
+    try:
+        ticket = _tickets().filter(pk=ticket_id).first()
+    except Exception:  # malformed UUID
+        return None
+    return _as_now(ticket)
+
+
+SECRET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def ticket_by_secret(secret: str) -> Ticket | None:
+    """The ticket whose citizen page has this secret (None for anything else, the id too)."""
+    if not secret or len(secret) > 32 or not SECRET_CHARS.issuperset(secret):
+        return None
+    return _as_now(_tickets().filter(secret=secret).first())
 
 
 def counter_current_ticket(counter: Counter) -> Ticket | None:
@@ -76,7 +99,7 @@ def people_ahead(ticket: Ticket, *, now: dt.datetime | None = None) -> int:
     priority policy, by arrival. A booked ticket not yet due counts like a walk-in
     until its slot starts (ticket_estimate also waits for that time).
     """
-    if ticket.status != Ticket.Status.WAITING:
+    if ticket.status not in (Ticket.Status.WAITING, Ticket.Status.REMOTE):
         return 0
     waiting = Ticket.objects.filter(
         offering_id=ticket.offering_id,
@@ -159,11 +182,20 @@ def open_counters(offering: Offering, mall: Mall | None = None) -> int:
 
 @dataclass(frozen=True)
 class Estimate:
+    """Where a waiting (or phone, not yet checked-in) ticket stands.
+
+    `known` is False when no wait can be computed: no counter serving the service is
+    open today, so nobody is being called and any number of minutes is a guess. Pages
+    then say "no estimate yet" (never "a few minutes"). `minutes` stays the figure the
+    API has always given (as if one counter were open) for its clients.
+    """
+
     position: int  # 1 = next to be called
     ahead: int
     minutes: int
     open_counters: int
     mean_service_minutes: float
+    known: bool = True
 
 
 def ticket_estimate(ticket: Ticket) -> Estimate:
@@ -172,7 +204,9 @@ def ticket_estimate(ticket: Ticket) -> Estimate:
     ahead = people_ahead(ticket, now=now)
     mean = mean_service_minutes(ticket.offering)
     counters = open_counters(ticket.offering, ticket.mall)
-    if ticket.status != Ticket.Status.WAITING:
+    in_line = ticket.status in (Ticket.Status.WAITING, Ticket.Status.REMOTE)
+    known = in_line and counters > 0
+    if not in_line:
         minutes = 0
     else:
         minutes = math.ceil(ahead * mean / max(counters, 1))
@@ -180,11 +214,12 @@ def ticket_estimate(ticket: Ticket) -> Estimate:
             # Checked in before the slot: called first once the slot starts.
             minutes = max(minutes, math.ceil((ticket.due_at - now).total_seconds() / 60))
     return Estimate(
-        position=ahead + 1 if ticket.status == Ticket.Status.WAITING else 0,
+        position=ahead + 1 if in_line else 0,
         ahead=ahead,
         minutes=minutes,
         open_counters=counters,
         mean_service_minutes=round(mean, 1),
+        known=known,
     )
 
 

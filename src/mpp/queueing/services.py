@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mpp.catalog.hours import hours_require_open
 from mpp.catalog.models import Counter, Mall, Offering
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
@@ -33,6 +34,11 @@ _NEXT_SEQ_SQL = (
     f"ON CONFLICT (mall_id, service_date, prefix) DO UPDATE SET last = {_SEQ_TABLE}.last + 1 "
     "RETURNING last"
 )
+
+
+# Not refused outside opening hours: a booking's check-in (its slot lies within the hours)
+# and the mobile service (jemput bola: the van keeps its own hours, away from the mall).
+HOURS_EXEMPT_SOURCES = (Source.BOOKING, Source.MOBILE)
 
 
 # Called inside ticket_finish's transaction as listener(ticket=, survey=) once a ticket is
@@ -122,14 +128,19 @@ def ticket_issue(
     """Give a citizen a numbered place in the queue for one service of a mall.
 
     `due_at` (a booked ticket's slot start) lets ticket_call_next call it before
-    walk-ins from that moment, when the mall has `booked_first` on.
+    walk-ins from that moment, when the mall has `booked_first` on. Outside the mall's
+    opening hours (catalog.hours) a walk-in is refused with Conflict mall_closed that
+    says when it opens next; a booking's check-in and the mobile service are not.
+    A phone ticket is made by queueing.remote.remote_ticket_issue, not here.
     """
     if priority not in Priority.values:
         raise Invalid(_("Unknown priority group."), code="invalid_priority")
-    if source not in Source.values:
+    if source not in Source.values or source == Source.REMOTE:
         raise Invalid(_("Unknown ticket source."), code="invalid_source")
     if mall.status != Mall.Status.OPERATING:
         raise Conflict(_("This mall is not operating."), code="mall_closed")
+    if source not in HOURS_EXEMPT_SOURCES:
+        hours_require_open(mall)
     offering = _offering(mall.pk, service_code)
     service_date = mall.today()
     prefix = offering.booth.ticket_prefix
@@ -349,9 +360,10 @@ def ticket_no_show(*, ticket_id, actor_id: int | None) -> Ticket:
 
 @transaction.atomic
 def ticket_transfer(*, ticket_id, service_code: str, actor_id: int | None) -> Ticket:
-    """Send the ticket to another service of the mall; it keeps its original arrival time."""
+    """Send the ticket to another service of the mall; it keeps its original arrival time.
+    Only a ticket in the hall: a phone ticket not checked in yet cannot be moved."""
     ticket = _locked_ticket(ticket_id)
-    _require(ticket, *Ticket.OPEN_STATUSES)
+    _require(ticket, *Ticket.QUEUE_STATUSES)
     target = _offering(ticket.mall_id, service_code)
     if target.pk == ticket.offering_id:
         raise Conflict(_("The ticket is already for this service."), code="same_service")

@@ -162,7 +162,7 @@ def _steps(o: _Offered, bookable: bool) -> tuple[NextStep, ...]:
     operating = o.mall_status == Mall.Status.OPERATING
     steps: list[NextStep] = []
     if operating and o.direct:
-        steps.append(NextStep("ticket", _url("kiosk-confirm", o.mall_code, o.service_code)))
+        steps.append(NextStep("ticket", _url("remote-confirm", o.mall_code, o.service_code)))
     if operating and bookable:
         steps.append(NextStep("book", _url("booking-new", o.mall_code, o.service_code)))
     if o.electronic:
