@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -158,8 +159,14 @@ def start_server(env: dict, port: int, *, clock: dt.datetime | None, speed: int)
     raise SystemExit("the server did not start")
 
 
+def demo_kiosk(env: dict) -> str:
+    """The credential of the demo mall's registered kiosk (`mpp demo` keeps it in var/)."""
+    return json.loads((Path(env["MPP_VAR_DIR"]) / "demo-devices.json").read_text())[MALL]["kiosk"]
+
+
 def morning(api: httpx.Client, env: dict, *, seconds_per_minute: float) -> None:
     """Play MORNING against the API, one fake minute every `seconds_per_minute` real seconds."""
+    kiosk = {"X-Device-Key": demo_kiosk(env)}  # tickets come from a registered kiosk
     counters = {c["number"]: c["id"] for c in api.get(f"/malls/{MALL}/counters").json()}
     tokens: dict[str, str] = {}
     at_counter: dict[int, str] = {}  # counter number -> its current ticket id
@@ -168,7 +175,8 @@ def morning(api: httpx.Client, env: dict, *, seconds_per_minute: float) -> None:
         time.sleep(max(0.0, began + minute * seconds_per_minute - time.monotonic()))
         if kind == "issue":
             service, priority = what
-            r = api.post(f"/malls/{MALL}/tickets", json={"service": service, "priority": priority})
+            body = {"service": service, "priority": priority}
+            r = api.post(f"/malls/{MALL}/tickets", json=body, headers=kiosk)
             r.raise_for_status()
             continue
         officer, number, step = what
@@ -186,7 +194,7 @@ def morning(api: httpx.Client, env: dict, *, seconds_per_minute: float) -> None:
         r.raise_for_status()
 
 
-def shoot(base: str, out: Path) -> None:
+def shoot(base: str, out: Path, kiosk: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         opts = {"locale": "id-ID", "timezone_id": "Asia/Jakarta"}
@@ -204,7 +212,8 @@ def shoot(base: str, out: Path) -> None:
             has_touch=True,
             **opts,
         )
-        phone.goto(f"{base}/m/{MALL}/kiosk/")
+        phone.context.add_cookies([{"name": "mpp_device", "value": kiosk, "url": base}])
+        phone.goto(f"{base}/m/{MALL}/kiosk/")  # the screen of an enrolled kiosk
         phone.screenshot(path=out / "kiosk.png")
         phone.goto(f"{base}/m/{MALL}/cari/?q=bikin+ktp+hilang")
         phone.screenshot(path=out / "search.png")
@@ -260,7 +269,7 @@ def main() -> None:
         with httpx.Client(base_url=f"{base}/api/v1", timeout=10, limits=limits) as api:
             morning(api, env, seconds_per_minute=60 / args.speed if clock else 0)
         args.out.mkdir(parents=True, exist_ok=True)
-        shoot(base, args.out)
+        shoot(base, args.out, demo_kiosk(env))
     finally:
         if not args.keep:
             server.terminate()

@@ -203,3 +203,25 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     first_response_due = factory.LazyAttribute(lambda o: _working_days(o.received_at, 3, o.mall))
     resolution_due = factory.LazyAttribute(lambda o: _working_days(o.received_at, 5, o.mall))
+
+
+def device_credential(mall, kind: str = "kiosk", name: str = "Test kiosk") -> str:
+    """Register a kiosk (or board) of `mall` and return its credential (mpp.devices)."""
+    from mpp.devices.services import device_register
+
+    return device_register(mall=mall, kind=kind, name=name)[1]
+
+
+def kiosk_headers(mall) -> dict:
+    """Django test client headers of a registered kiosk of `mall` (X-Device-Key)."""
+    return {"HTTP_X_DEVICE_KEY": device_credential(mall)}
+
+
+def kiosk_cookie(url: str, raw: str) -> dict:
+    """Playwright storage_state of a browser enrolled as the device with credential `raw`
+    (what /devices/enrol/ leaves behind): new_context(storage_state=kiosk_cookie(...))."""
+    from urllib.parse import urlsplit
+
+    cookie = {"name": "mpp_device", "value": raw, "domain": urlsplit(url).hostname, "path": "/"}
+    cookie.update(expires=-1, httpOnly=True, secure=False, sameSite="Strict")
+    return {"cookies": [cookie], "origins": []}

@@ -136,7 +136,12 @@ async def request(client, tally: Tally, method: str, url: str, **kwargs):
 
 async def issue(client, tally: Tally, place: dict) -> dict | None:
     r = await request(
-        client, tally, "POST", f"/api/v1/malls/{place['mall']}/tickets", json=place["body"]
+        client,
+        tally,
+        "POST",
+        f"/api/v1/malls/{place['mall']}/tickets",
+        json=place["body"],
+        headers=place["kiosk"],  # a registered kiosk of the mall (mpp.devices)
     )
     if r is not None and r.status_code == 201:
         body = r.json()
@@ -285,7 +290,8 @@ async def check_after(client, tally: Tally, place: dict) -> None:
         )
     sample = old.filter(status="expired").first()
     if sample is not None:
-        page = (await client.get(f"/t/{sample.pk}/status/", cookies={"django_language": "en"})).text
+        url = f"/t/{sample.secret}/status/"  # the ticket page is addressed by its secret
+        page = (await client.get(url, cookies={"django_language": "en"})).text
         tally.check('data-status="expired"' in page, f"{zone}: old ticket page says expired")
     # Numbers restart and never repeat.
     seqs = sorted(new.values_list("seq", flat=True))
@@ -313,6 +319,7 @@ def setup_places(env: dict) -> list[dict]:
 
     from mpp.accounts.models import Role
     from mpp.accounts.services import token_create
+    from mpp.devices.services import device_register
 
     places = []
     for zone_name, zone in ZONES:
@@ -324,6 +331,7 @@ def setup_places(env: dict) -> list[dict]:
         ]
         user = UserFactory(username=f"manager-{zone.lower()}", role=Role.MALL_MANAGER, mall=mall)
         token = token_create(username=user.username)
+        kiosk = device_register(mall=mall, kind="kiosk", name="Kiosk")[1]
         places.append(
             {
                 "zone": zone,
@@ -332,6 +340,7 @@ def setup_places(env: dict) -> list[dict]:
                 "body": {"service": offering.service.code},
                 "counters": [c.pk for c in counters],
                 "auth": {"Authorization": f"Bearer {token}"},
+                "kiosk": {"X-Device-Key": kiosk},
             }
         )
     return places
@@ -384,6 +393,8 @@ def main() -> None:  # noqa: PLR0915 - one scenario, read top to bottom
         env={
             **env,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            # one kiosk credential per mall, many loops on it: no per-kiosk limit here
+            "MPP_RATE_DEVICE_TICKETS": "0",
         },
         cwd=ROOT,
         stdout=log,

@@ -70,6 +70,7 @@ from mpp.accounts.services import token_create
 from mpp.catalog.models import Counter
 from mpp.queueing.models import Ticket
 from mpp.bookings.models import BookingPolicy
+from mpp.devices.services import device_register
 booked = BookingPolicy.objects.filter(is_enabled=True).values("offering_id")
 counters = Counter.objects.filter(mall__code=%(mall)r, booth__isnull=False).order_by("pk")
 for counter in counters:  # a counter with services without a walk-in quota (no 409 full)
@@ -79,7 +80,15 @@ for counter in counters:  # a counter with services without a walk-in quota (no 
         break
 services = [o.service.code for o in free]
 Ticket.objects.filter(counter=counter, status__in=["called", "serving"]).update(status="done")
-print(json.dumps({"counter": counter.pk, "services": services,
+kiosks = [device_register(mall=counter.mall, kind="kiosk", name=f"faults {i}")[1]
+          for i in range(4)]  # registered kiosks of the mall (mpp.devices), one per client
+import datetime as dt
+from mpp.catalog.models import OpeningHours
+OpeningHours.objects.filter(mall=counter.mall).delete()  # open whenever the drill runs
+for weekday in range(7):
+    OpeningHours.objects.create(mall=counter.mall, weekday=weekday, opens=dt.time(0),
+                                closes=dt.time(23, 59))
+print(json.dumps({"counter": counter.pk, "services": services, "kiosks": kiosks,
                   "token": token_create(username=officer.username, name="faults")}))
 """
 
@@ -168,8 +177,11 @@ def timed(tally: Tally, client: httpx.Client, method: str, url: str, what: str, 
     return response
 
 
-def api_kiosk(base: str, tally: Tally, services: list[str], stop: threading.Event, n: int) -> None:
-    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+def api_kiosk(
+    base: str, tally: Tally, services: list[str], stop: threading.Event, n: int, key: str
+) -> None:
+    kiosk = {"X-Device-Key": key}  # a registered kiosk of the mall (mpp.devices)
+    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT, headers=kiosk) as client:
         i = 0
         while not stop.is_set():
             i += 1
@@ -193,9 +205,10 @@ def api_kiosk(base: str, tally: Tally, services: list[str], stop: threading.Even
             time.sleep(0.05)
 
 
-def page_kiosk(base: str, tally: Tally, service: str, stop: threading.Event) -> None:
+def page_kiosk(base: str, tally: Tally, service: str, stop: threading.Event, key: str) -> None:
     url = f"/m/{MALL}/kiosk/{service}/"
-    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+    enrolled = {"mpp_device": key}  # the cookie /devices/enrol/ sets (mpp.devices)
+    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT, cookies=enrolled) as client:
         while not stop.is_set():
             page = timed(tally, client, "GET", url, "kiosk page")
             if page is None or page.status_code != 200:
@@ -294,24 +307,27 @@ class Board:
         ]
 
 
-def count_in_database(env: dict, since: float) -> tuple[Counter, Counter]:
-    """(tickets issued by the API or kiosk since `since` by id, ticket.called events by ticket)."""
+def count_in_database(env: dict, since: float) -> tuple[Counter, Counter, dict]:
+    """(tickets issued by the API or kiosk since `since` by id, ticket.called events by ticket,
+    the ids by the secret in the ticket page's address, which the kiosk form redirects to)."""
     code = f"""
 import json, datetime as dt
 from mpp.core.models import Event
 from mpp.queueing.models import Ticket
 since = dt.datetime.fromtimestamp({since}, tz=dt.timezone.utc)
-ids = [str(t) for t in Ticket.objects.filter(issued_at__gte=since, source__in=["api", "kiosk"])
-       .values_list("pk", flat=True)]
+rows = list(Ticket.objects.filter(issued_at__gte=since, source__in=["api", "kiosk"])
+            .values_list("pk", "secret"))
+ids = [str(t) for t, _s in rows]
+secrets = {{s: str(t) for t, s in rows if s}}
 called = [str(s) for s in Event.objects.filter(kind="ticket.called", occurred_at__gte=since)
           .values_list("subject_id", flat=True)]
-print(json.dumps({{"ids": ids, "called": called}}))
+print(json.dumps({{"ids": ids, "called": called, "secrets": secrets}}))
 """
     out = subprocess.run(
         [MPP, "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
     data = json.loads(out.strip().splitlines()[-1])
-    return Counter(data["ids"]), Counter(data["called"])
+    return Counter(data["ids"]), Counter(data["called"]), data["secrets"]
 
 
 def main() -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
@@ -333,6 +349,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
     redis = PrivateRedis(logdir)
     redis.start()
     env["REDIS_URL"] = redis.url
+    env["MPP_RATE_DEVICE_TICKETS"] = "0"  # each client issues far faster than a real kiosk
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server_log = open(logdir / "server.log", "w")  # noqa: SIM115 - closed at the end
@@ -355,11 +372,19 @@ def main() -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
         board.thread.start()
         services = place["services"]
         clients = [
-            threading.Thread(target=api_kiosk, args=(base, tally, services, stop, n), daemon=True)
+            threading.Thread(
+                target=api_kiosk,
+                args=(base, tally, services, stop, n, place["kiosks"][n]),
+                daemon=True,
+            )
             for n in range(3)
         ]
         clients.append(
-            threading.Thread(target=page_kiosk, args=(base, tally, services[0], stop), daemon=True)
+            threading.Thread(
+                target=page_kiosk,
+                args=(base, tally, services[0], stop, place["kiosks"][3]),
+                daemon=True,
+            )
         )
         clients.append(
             threading.Thread(
@@ -399,8 +424,8 @@ def main() -> None:  # noqa: C901, PLR0915 - one scenario, read top to bottom
         server_log.close()
         redis.kill()
 
-    saved, called = count_in_database(env, since)
-    acknowledged = tally.acknowledged
+    saved, called, secrets = count_in_database(env, since)
+    acknowledged = {secrets.get(ticket, ticket) for ticket in tally.acknowledged}
     lost = len(acknowledged - set(saved))
     saved_twice = sum(n - 1 for n in saved.values() if n > 1)
     unanswered = len(set(saved) - acknowledged)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("", include("mpp.queueing.urls_public")),
+    path("", include("mpp.devices.urls")),
     path("", include("mpp.bookings.urls")),
     path("", include("mpp.surveys.urls")),
     path("", include("mpp.surveys.urls_reports")),

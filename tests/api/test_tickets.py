@@ -1,8 +1,13 @@
-"""Issuing and looking up tickets: the public endpoints other vendors' kiosks use."""
+"""Issuing and looking up tickets: the endpoints other vendors' kiosks use.
+
+Issuing needs a registered kiosk of the mall (X-Device-Key; tests/devices covers who is
+refused): every request of `client` here carries one.
+"""
 
 import uuid
 
 import pytest
+from django.test import Client
 
 from mpp.catalog.models import Mall
 from mpp.core.models import Event
@@ -10,8 +15,15 @@ from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Ticket
 from tests.api.helpers import assert_error, counts, post_json
 from tests.dead_redis import redis_down  # noqa: F401
+from tests.factories import device_credential
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(mall):
+    """A registered kiosk of the mall: its credential on every request."""
+    return Client(HTTP_X_DEVICE_KEY=device_credential(mall))
 
 
 def test_issue_returns_201_with_number_place_and_wait(client, mall, offering, counter):
@@ -83,7 +95,7 @@ def test_unknown_service_is_404_and_writes_nothing(client, mall, offering):
 def test_unknown_mall_is_404(client, offering):
     response = post_json(client, "/api/v1/malls/nope/tickets", {"service": offering.service.code})
     assert_error(response, 404, "mall_not_found")
-    assert counts() == (0, 0)
+    assert counts() == (0, 1)  # nothing but the kiosk's registration event
 
 
 def test_closed_mall_is_409(client, mall, offering):
@@ -92,7 +104,7 @@ def test_closed_mall_is_409(client, mall, offering):
         client, f"/api/v1/malls/{mall.code}/tickets", {"service": offering.service.code}
     )
     assert_error(response, 409, "mall_closed")
-    assert counts() == (0, 0)
+    assert counts() == (0, 1)  # nothing but the kiosk's registration event
 
 
 BAD_BODIES = [
@@ -136,7 +148,7 @@ def test_unparsable_json_is_400_and_writes_nothing(client, mall, offering, raw):
         f"/api/v1/malls/{mall.code}/tickets", raw, content_type="application/json"
     )
     assert_error(response, 400, "invalid_json")
-    assert counts() == (0, 0)
+    assert counts() == (0, 1)  # nothing but the kiosk's registration event
 
 
 def test_empty_body_is_422(client, mall, offering):
@@ -152,7 +164,7 @@ def test_body_beyond_the_upload_limit_is_413(client, mall, offering, settings):
         {"service": offering.service.code, "x": "y" * 2000},
     )
     assert_error(response, 413, "too_large")
-    assert counts() == (0, 0)
+    assert counts() == (0, 1)  # nothing but the kiosk's registration event
 
 
 def test_extra_fields_are_ignored(client, mall, offering):

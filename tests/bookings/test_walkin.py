@@ -13,7 +13,12 @@ from mpp.core.errors import Conflict
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Source, Ticket
 from tests.api.helpers import assert_error, post_json
-from tests.factories import BookingPolicyFactory, OfferingFactory
+from tests.factories import (
+    BookingPolicyFactory,
+    OfferingFactory,
+    device_credential,
+    kiosk_headers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +90,10 @@ def test_quota_before_the_days_slots_are_made_comes_from_the_policy(hours, offer
 
 
 @pytest.fixture
-def en():
+def en(mall):
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.cookies["mpp_device"] = device_credential(mall)  # an enrolled kiosk (mpp.devices)
     return client
 
 
@@ -114,6 +120,7 @@ def test_kiosk_without_quota_shows_no_count(mall, offering, en):
 
 def test_api_issue_is_409_walkin_full(quota, mall, offering, client):
     path = f"/api/v1/malls/{mall.code}/tickets"
+    client.defaults.update(kiosk_headers(mall))  # a registered kiosk of the mall
     for _ in range(2):
         assert post_json(client, path, {"service": offering.service.code}).status_code == 201
     assert_error(post_json(client, path, {"service": offering.service.code}), 409, "walkin_full")

@@ -17,6 +17,7 @@ from mpp.complaints.services import complaint_act
 from mpp.complaints.validation import code_grouped
 from tests.clock import working_days_ago
 from tests.complaints.conftest import file_one
+from tests.factories import device_credential
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,7 @@ def test_kiosk_form_has_no_attachment_and_returns_to_the_kiosk(client, world):
     assert response["Location"].endswith("/pengaduan/terkirim/?kiosk=1")
     done = client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' in done and Complaint.objects.get().channel == "kiosk"
+    client.cookies["mpp_device"] = device_credential(world.mall)  # an enrolled kiosk
     kiosk = client.get(reverse("kiosk", args=[world.mall.code])).content.decode()
     assert url in kiosk  # the kiosk's start screen links to the complaint form
 
@@ -317,3 +319,27 @@ def test_admin_is_read_only_and_scoped(client, world):
     client.force_login(world.manager)
     assert other.code in client.get("/admin/complaints/complaint/").content.decode()
     assert client.get("/admin/complaints/complaint/add/").status_code == 403
+
+
+def test_a_pungli_complaint_from_the_web_reaches_the_manager_not_the_booth(client, world):
+    response = client.post(
+        reverse("complaint-new", args=[world.mall.code]),
+        form_data(world, category="fees", description="Petugas loket meminta uang Rp50.000."),
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.booth is None and complaint.about_booth == world.booth_a
+    client.force_login(world.officer_a)
+    manage = reverse("complaint-manage", args=[world.mall.code])
+    assert f'data-complaint="{complaint.pk}"' not in client.get(manage).content.decode()
+    detail = reverse("complaint-detail", args=[world.mall.code, complaint.pk])
+    assert client.get(detail).status_code == 404
+    client.force_login(world.manager)
+    html = english(client).get(detail).content.decode()
+    assert f'data-testid="about-booth">{world.booth_a.name}<' in html
+
+
+def test_the_admin_has_no_search_by_tracking_code(client, world):
+    from mpp.complaints.admin import ComplaintAdmin
+
+    assert "code" not in ComplaintAdmin.search_fields  # ?q=<code> would be in the logs

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from mpp.core.bodyguard import body_limit
+from tests.factories import device_credential
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +124,7 @@ def test_a_small_body_in_time_is_served(server_url, mall, offering):
         head(
             "POST",
             f"/api/v1/malls/{mall.code}/tickets",
+            f"X-Device-Key: {device_credential(mall)}",  # a registered kiosk of the mall
             "Content-Type: application/json",
             f"Content-Length: {len(data)}",
             "Connection: close",

@@ -27,6 +27,7 @@ from mpp.notifications.periodic import registered, run_due
 from mpp.queueing.models import Ticket
 from tests.api.helpers import assert_error, post_json
 from tests.core.booking_world import NIK, NIK_2, body, bookable_policy, counts, isolate_rate_limits
+from tests.factories import kiosk_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +194,7 @@ def test_bad_keys_are_refused(client, world, key):
 
 def test_a_kiosk_retry_never_prints_two_tickets(client, mall, offering):
     path = f"/api/v1/malls/{mall.code}/tickets"
+    client.defaults.update(kiosk_headers(mall))  # a registered kiosk of the mall
     key = key_header()
     first = post_json(client, path, {"service": offering.service.code}, **key)
     retry = post_json(client, path, {"service": offering.service.code}, **key)
@@ -227,13 +229,13 @@ def test_staff_keys_are_their_own(client, world):
     a = UserFactory(mall=mall)
     b = UserFactory(mall=mall)
     scopes = set()
-    for user in (a, b):
+    path = "/api/v1/staff/bookings/00000000-0000-4000-8000-000000000000/check-in"
+    for user in (a, b):  # staff check in by booking id (never a code in a URL)
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=user.username)}"}
-        response = post_json(client, "/api/v1/bookings/ZZZZZZZZ/check-in", **auth,
-                             **key_header("shared-key"))  # fmt: skip
+        response = post_json(client, path, **auth, **key_header("shared-key"))
         assert_error(response, 404, "booking_not_found")
         scopes.add(IdempotencyRecord.objects.get(scope=scope_digest(
-            "POST", "/api/v1/bookings/ZZZZZZZZ/check-in", f"user:{user.pk}")).scope)  # fmt: skip
+            "POST", path, f"user:{user.pk}")).scope)  # fmt: skip
     assert len(scopes) == 2
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
+from mpp.catalog.models import Mall
 from tests.browser import chromium, open_page
-from tests.factories import MallFactory, OfferingFactory
+from tests.factories import MallFactory, OfferingFactory, device_credential, kiosk_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +54,14 @@ def kiosk_url(server_url) -> str:
 
 
 @pytest.fixture
-def browser(kiosk_url) -> Browser:
+def enrolled(kiosk_url, server_url) -> dict:
+    """The browser state of the mall's enrolled kiosk (mpp.devices)."""
+    mall = Mall.objects.get(code=kiosk_url.rstrip("/").split("/")[-2])
+    return kiosk_cookie(server_url, device_credential(mall))
+
+
+@pytest.fixture
+def browser(kiosk_url, enrolled) -> Browser:
     with chromium() as browser:
         yield browser
 
@@ -67,10 +75,11 @@ def rows(chips: list[dict]) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("width", [390, 360])
-def test_booth_shortcuts_fit_a_phone(browser, kiosk_url, width):
+def test_booth_shortcuts_fit_a_phone(browser, kiosk_url, enrolled, width):
     page = open_page(
         browser,
         kiosk_url,
+        storage_state=enrolled,
         viewport={"width": width, "height": 844},
         is_mobile=True,
         has_touch=True,
@@ -93,8 +102,11 @@ def test_booth_shortcuts_fit_a_phone(browser, kiosk_url, width):
 @pytest.mark.parametrize(
     ("width", "height", "first_row"), [(1920, 1080, "ABCD"), (1080, 1920, "AB")]
 )
-def test_the_kiosk_screen_keeps_its_large_pills(browser, kiosk_url, width, height, first_row):
-    page = open_page(browser, kiosk_url, viewport={"width": width, "height": height})
+def test_the_kiosk_screen_keeps_its_large_pills(
+    browser, kiosk_url, enrolled, width, height, first_row
+):
+    viewport = {"width": width, "height": height}
+    page = open_page(browser, kiosk_url, storage_state=enrolled, viewport=viewport)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.locator(".booth-nav").evaluate("e => getComputedStyle(e).display") == "flex"
     chips = page.eval_on_selector_all(".booth-chip", CHIPS)

@@ -21,16 +21,18 @@ from mpp.core.models import IdempotencyRecord
 from mpp.queueing import services as q
 from mpp.queueing.models import Priority, Source, Ticket
 from tests.dead_redis import redis_down  # noqa: F401
-from tests.factories import BoothFactory, OfferingFactory, ServiceFactory
+from tests.factories import BoothFactory, OfferingFactory, ServiceFactory, device_credential
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def en():
-    """A browser switched to English, so assertions do not depend on the translations."""
+def en(mall):
+    """The mall's enrolled kiosk (mpp.devices) switched to English, so assertions do not
+    depend on the translations."""
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.cookies["mpp_device"] = device_credential(mall)
     return client
 
 
@@ -117,6 +119,7 @@ def test_confirm_page_offers_the_five_priority_groups(en, offering):
 def test_no_js_flow_issues_exactly_one_ticket_and_prints_it(mall, offering):
     browser = Client(enforce_csrf_checks=True)
     browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserts the English msgids
+    browser.cookies["mpp_device"] = device_credential(mall)  # the mall's enrolled kiosk
     start = browser.get(kiosk_url(mall)).content.decode()
     link = re.search(r'href="(/m/[^"]+/kiosk/[^"]+/)"', start).group(1)
     form_page = browser.get(link).content.decode()
@@ -137,7 +140,7 @@ def test_no_js_flow_issues_exactly_one_ticket_and_prints_it(mall, offering):
         offering.pk,
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/t/{ticket.pk}/print/?autoprint=1"
+    assert response["Location"] == f"/t/{ticket.secret}/print/?autoprint=1"
 
     printed = browser.get(response["Location"])
     assert printed.status_code == 200
@@ -146,7 +149,7 @@ def test_no_js_flow_issues_exactly_one_ticket_and_prints_it(mall, offering):
     assert mall.name in html and offering.service.name in html and "Elderly" in html
     assert "data-autoprint" in html
     svg = re.search(r'<svg viewBox="[^"]+" class="qr">.*?</svg>', html, re.S).group(0)
-    assert qr_cells(svg) == matrix_cells(f"http://testserver/t/{ticket.pk}/", border=2)
+    assert qr_cells(svg) == matrix_cells(f"http://testserver/t/{ticket.secret}/", border=2)
 
 
 def test_a_second_submit_of_the_same_form_returns_the_same_ticket(en, offering):
@@ -269,8 +272,8 @@ def test_a_resend_while_the_first_is_running_waits_then_gets_its_ticket(en, offe
 
     ticket = q.ticket_issue(mall=mall, service_code=code)  # the first request finishes
     idempotency_complete(
-        record=record, status_code=200, response=json.dumps({"ticket": str(ticket.pk)})
+        record=record, status_code=200, response=json.dumps({"ticket": ticket.secret})
     )
     done = en.post(confirm_url(mall, code), {"nonce": nonce})
-    assert done.status_code == 302 and done["Location"] == f"/t/{ticket.pk}/print/?autoprint=1"
+    assert done.status_code == 302 and done["Location"] == f"/t/{ticket.secret}/print/?autoprint=1"
     assert Ticket.objects.count() == 1

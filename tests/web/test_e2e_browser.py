@@ -26,14 +26,21 @@ from playwright.sync_api import Browser, Page, expect
 from mpp.queueing import fanout, speech
 from mpp.queueing.models import Priority, Source, Ticket
 from tests.browser import chromium, off_loop
-from tests.factories import CounterFactory, MallFactory, OfferingFactory, UserFactory
+from tests.factories import (
+    CounterFactory,
+    MallFactory,
+    OfferingFactory,
+    UserFactory,
+    device_credential,
+    kiosk_cookie,
+)
 from tests.queueing.test_speech import NUMBER_CASES, SENTENCE_CASES, TICKET_CASES
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "rahasia123"  # UserFactory's
 LIVE_MS = 2000  # a board or phone must follow the queue within this, without a reload
-TICKET_URL = re.compile(r"/t/(?P<id>[0-9a-f-]{36})/print/")
+TICKET_URL = re.compile(r"/t/(?P<secret>[A-Za-z0-9_-]{20,32})/print/")
 
 KIOSK = {"viewport": {"width": 1080, "height": 1920}}
 TV = {"viewport": {"width": 1920, "height": 1080}}
@@ -50,6 +57,7 @@ class World:
     counter_id: int
     counter_number: int
     officer: str
+    kiosk: dict  # browser state of the mall's enrolled kiosk (mpp.devices)
 
 
 @pytest.fixture
@@ -67,6 +75,7 @@ def world(transactional_db) -> World:
         counter_id=counter.pk,
         counter_number=counter.number,
         officer=officer.username,
+        kiosk=kiosk_cookie("http://127.0.0.1/", device_credential(mall)),
     )
 
 
@@ -78,6 +87,7 @@ def browser(world, server_url) -> Browser:
 
 
 def open_page(browser: Browser, url: str, **options) -> Page:
+    options.setdefault("bypass_csp", True)  # wait_for_function uses eval(): CSP forbids it
     context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -114,16 +124,16 @@ def enable_board_sound(board: Page) -> None:
 
 
 def kiosk_take_ticket(kiosk: Page, world: World, priority: str) -> tuple[str, str]:
-    """Tap the service, choose who it is for, print. Returns (ticket id, number)."""
+    """Tap the service, choose who it is for, print. Returns (ticket page secret, number)."""
     kiosk.locator(f'[data-testid=service][data-service="{world.service}"]').click()
     option = kiosk.locator("label.prio-option", has=kiosk.locator(f'input[value="{priority}"]'))
     option.click()
     expect(kiosk.locator(f'input[name=priority][value="{priority}"]')).to_be_checked()
     kiosk.locator("[data-testid=issue]").click()
     kiosk.wait_for_url(TICKET_URL)
-    ticket_id = TICKET_URL.search(kiosk.url).group("id")
+    secret = TICKET_URL.search(kiosk.url).group("secret")
     number = kiosk.locator(".slip-number").inner_text().strip()
-    return ticket_id, number
+    return secret, number
 
 
 def press_key(console: Page, key: str) -> None:
@@ -142,7 +152,9 @@ def test_a_ticket_from_kiosk_to_finish_in_a_browser(world, server_url, browser):
     wait_for_subscribers(world.mall_id, 1)
 
     # a) The citizen at the kiosk (portrait touch screen).
-    kiosk = open_page(browser, f"{base}/m/{world.mall_code}/kiosk/", **KIOSK)
+    kiosk = open_page(
+        browser, f"{base}/m/{world.mall_code}/kiosk/", storage_state=world.kiosk, **KIOSK
+    )
     expect(kiosk.locator(f'[data-service="{world.other_service}"]')).to_be_visible()
     ticket_id, number = kiosk_take_ticket(kiosk, world, Priority.ELDERLY)
     assert re.fullmatch(r"[A-Z]{1,2}-001", number), number
@@ -216,7 +228,7 @@ def test_a_ticket_from_kiosk_to_finish_in_a_browser(world, server_url, browser):
     for page in (board, kiosk, phone, console):
         assert page.js_errors == [], (page.url, page.js_errors)
 
-    ticket = off_loop(lambda: Ticket.objects.select_related("counter").get(pk=ticket_id))
+    ticket = off_loop(lambda: Ticket.objects.select_related("counter").get(secret=ticket_id))
     assert ticket.number == number
     assert ticket.status == Ticket.Status.DONE
     assert ticket.priority == Priority.ELDERLY and ticket.source == Source.KIOSK
@@ -227,7 +239,11 @@ def test_a_ticket_from_kiosk_to_finish_in_a_browser(world, server_url, browser):
 
 def test_kiosk_and_ticket_pages_work_without_javascript(world, server_url, browser):
     kiosk = open_page(
-        browser, f"{server_url}/m/{world.mall_code}/kiosk/", java_script_enabled=False, **KIOSK
+        browser,
+        f"{server_url}/m/{world.mall_code}/kiosk/",
+        java_script_enabled=False,
+        storage_state=world.kiosk,
+        **KIOSK,
     )
     assert kiosk.evaluate("1 + 1") == 2  # Playwright's own scripts still run...
     assert kiosk.evaluate("typeof window.MPPSpeech") == "undefined"  # ...the page's do not
@@ -243,7 +259,7 @@ def test_kiosk_and_ticket_pages_work_without_javascript(world, server_url, brows
     # It refreshes itself instead (a <noscript> meta refresh).
     assert '<meta http-equiv="refresh" content="30">' in phone.content()
 
-    ticket = off_loop(lambda: Ticket.objects.get(pk=ticket_id))
+    ticket = off_loop(lambda: Ticket.objects.get(secret=ticket_id))
     assert (ticket.number, ticket.status, ticket.source) == (number, "waiting", Source.KIOSK)
     assert off_loop(Ticket.objects.count) == 1
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 import mpp
 from mpp.queueing import services as q
+from tests.factories import device_credential
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,12 @@ def browser():
 
 
 @pytest.fixture
+def enrolled(browser, mall):
+    """The browser is the mall's enrolled kiosk (mpp.devices), for the kiosk screen."""
+    browser.cookies["mpp_device"] = device_credential(mall)
+
+
+@pytest.fixture
 def ticket(mall, offering):
     return q.ticket_issue(mall=mall, service_code=offering.service.code)
 
@@ -179,7 +186,7 @@ def screens(mall, counter, ticket) -> dict[str, tuple[str, list[str], list[str]]
             ["Officer console", "Call next", "Recall"],
         ),
         "ticket": (
-            reverse("ticket", args=[ticket.pk]),
+            reverse("ticket", args=[ticket.secret]),
             ["Nomor antrean Anda", "Estimasi waktu tunggu", "Biaya", "Waktu penyelesaian"],
             ["Your queue number", "Estimated wait", "Completion time"],
         ),
@@ -204,7 +211,7 @@ def fetch(client, url, officer):
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_is_indonesian_whatever_the_browser_prefers(
-    browser, screen, mall, counter, officer, ticket
+    browser, enrolled, screen, mall, counter, officer, ticket
 ):
     url, indonesian, english = screens(mall, counter, ticket)[screen]
     if screen == "console":
@@ -221,7 +228,7 @@ def test_screen_is_indonesian_whatever_the_browser_prefers(
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_is_english_after_the_language_switch(
-    browser, screen, mall, counter, officer, ticket
+    browser, enrolled, screen, mall, counter, officer, ticket
 ):
     url, indonesian, english = screens(mall, counter, ticket)[screen]
     switched = browser.post(reverse("set_language"), {"language": "en", "next": url})
@@ -235,7 +242,7 @@ def test_screen_is_english_after_the_language_switch(
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_lang_query_turns_a_screen_english_and_is_remembered(
-    browser, screen, mall, counter, officer, ticket
+    browser, enrolled, screen, mall, counter, officer, ticket
 ):
     url, indonesian, english = screens(mall, counter, ticket)[screen]
     html = fetch(browser, f"{url}?lang=en", officer)

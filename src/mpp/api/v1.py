@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from mpp.api import errors
 from mpp.api.routers import (
@@ -117,7 +117,9 @@ api = MppNinjaAPI(
     version="1.0.0",
     description=(
         "Mal Pelayanan Publik: catalogue, walk-in queue, display boards, online booking.\n\n"
-        "Catalogue, ticket issue and lookup, the board, slots and booking are public. Officer "
+        "Catalogue, ticket lookup, the board, slots and booking are public. Issuing a walk-in "
+        "ticket needs a registered kiosk of that mall (`X-Device-Key: mppd_...`, registered "
+        "in the admin) or staff credentials. Officer "
         "actions need an API token (`Authorization: Bearer mpp_...`) or a signed-in staff "
         "session with its CSRF token (`X-CSRFToken`), of a staff member of that mall.\n\n"
         "A booking is proven by its code plus the citizen's NIK, sent in the `X-NIK` header "
@@ -133,6 +135,9 @@ api = MppNinjaAPI(
         "`overloaded`; both with `Retry-After` (seconds)."
     ),
     urls_namespace="api-v1",
+    # Without deep links an operation's summary button holds no link inside it (axe
+    # nested-interactive); the page and its CSS are api/templates/ninja/swagger.html.
+    docs=Swagger(settings={"deepLinking": False}),
 )
 
 for exc_class, handler in errors.HANDLERS:

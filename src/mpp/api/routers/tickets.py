@@ -1,15 +1,20 @@
-"""Ticket endpoints: issue (public, for other vendors' kiosks), look up, and officer actions."""
+"""Ticket endpoints: issue (registered kiosks and staff), look up, and officer actions."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Path, Router, Status
 
-from mpp.api.auth import OFFICER_AUTH, require_ticket
+from mpp.accounts import access
+from mpp.api.auth import OFFICER_AUTH
 from mpp.api.idempotency import IdempotencyKey, idempotent
 from mpp.api.lookups import mall_or_404, ticket_or_404
 from mpp.api.render import ticket_out
 from mpp.api.schemas import ErrorOut, MallCode, TicketIn, TicketOut, TransferIn, ValidationErrorOut
 from mpp.bookings.services import walkin_ticket_issue
+from mpp.devices.auth import DeviceKey
+from mpp.devices.guard import issuer_check, issuer_throttle
+from mpp.devices.models import Device
 from mpp.queueing import services
 from mpp.queueing.models import Source
 
@@ -26,29 +31,54 @@ _OFFICER_RESPONSES = {
 }
 
 
+# Who may issue: a registered kiosk of the mall (X-Device-Key), or staff of the mall or a
+# national admin (API token or session). Anonymous: 401; another mall's: 403.
+ISSUE_AUTH = [DeviceKey(), *OFFICER_AUTH]
+
+
+def _issue_throttle(request, **kwargs) -> None:
+    issuer_throttle(request.auth)  # per kiosk or staff member (mpp.devices.guard)
+
+
 @router.post(
     "/malls/{mall}/tickets",
-    response={201: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut | ErrorOut},
+    response={
+        201: TicketOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut | ErrorOut,
+        429: ErrorOut,
+    },
+    auth=ISSUE_AUTH,
     operation_id="issueTicket",
 )
-@idempotent(TicketOut, status=201)
+@idempotent(TicketOut, status=201, throttle=_issue_throttle)
 def issue_ticket(
     request,
     payload: TicketIn,
     mall: str = MallCode,
     idempotency_key: str | None = IdempotencyKey,
 ):
-    """Take a number for a service of this mall (no sign-in: kiosks of any vendor use it).
+    """Take a number for a service of this mall: a registered kiosk of this mall
+    (`X-Device-Key: mppd_...`), or staff of this mall or a national admin (token or session).
 
-    Services with online booking keep walk-in and priority places per day; when they
-    are used up: 409 walkin_full. A kiosk that retries with the same Idempotency-Key
-    gets the first ticket back (header Idempotent-Replayed: true), never a second one.
+    Without a credential: 401 unauthorized; a kiosk or staff member of another mall: 403
+    forbidden. Each kiosk (and staff member) may issue a limited number per minute: 429
+    rate_limited with Retry-After beyond it. Services with online booking keep walk-in and
+    priority places per day; when they are used up: 409 walkin_full. A kiosk that retries
+    with the same Idempotency-Key gets the first ticket back (header Idempotent-Replayed:
+    true), never a second one.
     """
+    mall_obj = mall_or_404(mall)
+    issuer_check(request.auth, mall_obj)
     ticket = walkin_ticket_issue(
-        mall=mall_or_404(mall),
+        mall=mall_obj,
         service_code=payload.service,
         priority=payload.priority,
         source=Source.API,
+        actor_id=None if isinstance(request.auth, Device) else request.auth.pk,
     )
     return Status(201, ticket_out(ticket, reload=False))
 
@@ -67,9 +97,11 @@ def get_ticket(request, ticket_id: str = TicketId):
 # answer back instead of 409 invalid_state (or a second recall).
 
 
-def _officer_action(request, ticket_id: str, action, **kwargs) -> dict:
+def _officer_action(request, ticket_id: str, action, *, access_action="ticket.operate", **kwargs):
+    """Act on a ticket the caller may act on (accounts.access): a ticket at a counter is
+    that counter's business, a waiting one its booth's (another booth's officer: 403)."""
     ticket = ticket_or_404(ticket_id)
-    require_ticket(request.auth, ticket)
+    access.require(request.auth, access_action, ticket, _("You may not act on this ticket."))
     return ticket_out(action(ticket_id=ticket.pk, actor_id=request.auth.pk, **kwargs))
 
 
@@ -138,5 +170,9 @@ def transfer_ticket(
 ):
     """Send the ticket to another service of the mall; it keeps its original arrival time."""
     return _officer_action(
-        request, ticket_id, services.ticket_transfer, service_code=payload.service
+        request,
+        ticket_id,
+        services.ticket_transfer,
+        access_action="ticket.transfer",
+        service_code=payload.service,
     )

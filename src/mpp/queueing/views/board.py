@@ -3,6 +3,11 @@
 The page is rendered from the same snapshot the API streams
 (queueing.selectors.board_snapshot), so it is complete without JavaScript; the
 script then follows the board stream and calls new tickets aloud.
+
+The board stays public (docs/devices.md): it shows only numbers and counters, the same
+snapshot the public API streams, and citizens follow it from their phones too. A TV
+enrolled as a registered board of the mall (mpp.devices) is recognised: the admin sees
+when it was last seen, and its enrolment is kept alive while it shows the board.
 """
 
 import datetime as dt
@@ -14,6 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mpp.catalog.selectors import mall_get
+from mpp.devices.enrolment import cookie_refresh, device_from_request
+from mpp.devices.models import DeviceKind
 from mpp.queueing import speech
 from mpp.queueing.selectors import board_snapshot
 
@@ -68,7 +75,8 @@ def board(request, mall: str):
         "clips": voice_clips(),
         "labels": _labels(),
     }
-    return render(
+    device = device_from_request(request, kind=DeviceKind.BOARD)  # seen: last_seen_at
+    response = render(
         request,
         "queueing/board.html",
         {
@@ -80,3 +88,6 @@ def board(request, mall: str):
             "now": mall_obj.local_now(),
         },
     )
+    if device is not None and device.mall_id == mall_obj.pk:
+        cookie_refresh(response, request)
+    return response

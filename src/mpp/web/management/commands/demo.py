@@ -13,6 +13,7 @@ from mpp.complaints.demo import complaint_demo_load
 from mpp.consultation.demo import consultation_demo_load
 from mpp.core.commands import MppCommand
 from mpp.core.regions import regions_load
+from mpp.devices.demo import device_demo_load
 from mpp.search.services import search_index_rebuild
 from mpp.surveys.demo import survey_demo_load
 from mpp.web.management.commands.serve import display_host, serve
@@ -74,8 +75,12 @@ class Command(MppCommand):
         result["created"] += complaint_demo_load()  # complaints in every status
         result["created"] += consultation_demo_load()  # an open topic and a concluded one
         result["created"] += survey_demo_load()  # three months of SKM answers
+        # a registered kiosk and board per demo mall (their credentials kept under var/)
+        devices, made = device_demo_load([result["mall"], *result["other_malls"]])
+        result["created"] += made
         self._report(result, regions=regions, malls=malls, seconds=time.monotonic() - started)
         self._urls(result, base=f"http://{display_host(host)}:{port}")
+        self._devices(devices, base=f"http://{display_host(host)}:{port}")
         self._logins(result["logins"])
         if not no_serve:
             self.stdout.write(
@@ -102,6 +107,20 @@ class Command(MppCommand):
         for code in result["other_malls"]:
             label = _("Kiosk of %(mall)s") % {"mall": code}
             self.stdout.write(f"  {label:<24} {base}/m/{code}/kiosk/")
+
+    def _devices(self, devices, *, base):
+        """How to enrol a browser as a demo kiosk or board (mpp.devices)."""
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "Kiosks and boards are registered devices. Enrol a browser once: open "
+                "%(url)s and enter the credential of its mall's kiosk (or board):"
+            )
+            % {"url": f"{base}/devices/enrol/"}
+        )
+        for code, keys in devices.items():
+            for kind, raw in keys.items():
+                self.stdout.write(f"  {code:<34} {kind:<6} {raw}")
 
     def _logins(self, logins):
         self.stdout.write("")
