@@ -133,9 +133,10 @@ def main() -> None:
     slot_ids = [s.pk for s in slots]
     cols = (
         "id, code, mall_id, offering_id, service_id, slot_id, date, nik_digest, "
-        "nik_masked, name, phone, email, channel, status, reschedule_count, created_at"
+        "nik_masked, name, phone, email, channel, status, reschedule_count, created_at, "
+        "otp_digest, otp_attempts, otp_sends, nik_tail_digest, proof_failures"
     )
-    marks = ", ".join(["%s"] * 16)
+    marks = ", ".join(["%s"] * 21)
     insert = f"INSERT INTO bookings_booking ({cols}) VALUES ({marks})"
     update = (
         "UPDATE bookings_slot SET online_booked = online_booked + 1 "
@@ -146,8 +147,9 @@ def main() -> None:
         slot_id = slot_ids[i % len(slot_ids)]
         row = [uuid.uuid4().hex if args.db == "sqlite" else uuid.uuid4(),
                uuid.uuid4().hex[:8].upper(), mall.pk, offering.pk, offering.service_id,
-               slot_id, date, uuid.uuid4().hex + uuid.uuid4().hex, "32**********0001",
-               "Warga Uji", "+6281200000000", "", "api", "booked", 0, timezone.now()]  # fmt: skip
+               slot_id, date, uuid.uuid4().hex + uuid.uuid4().hex, "************0001",
+               "Warga Uji", "+6281200000000", "", "api", "booked", 0, timezone.now(),
+               uuid.uuid4().hex * 2, 0, 1, uuid.uuid4().hex * 2, 0]  # fmt: skip
         t0 = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(update, [slot_id])

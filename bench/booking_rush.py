@@ -10,12 +10,18 @@ dates, women's day + 40), some people booking again with the same NIK, some requ
 retried with the same Idempotency-Key. A client that gets 503 waits its Retry-After and
 tries again; slot_full makes it try another slot; 429 makes it give up.
 
-Prints: accepted bookings (must equal the quota), bookings per NIK above one (must be
-0, checked over HTTP and in the database), 5xx answers other than shedding's 503 (must
-be 0), 503s and 429s, bookings per second until sold out, p50/p99 latency of answered
-requests. In the same run the same booking transaction (the slot's conditional UPDATE +
-the booking's INSERT, one transaction) is run directly in SQL from several threads
-(psycopg, or sqlite3), and the ratio app/SQL of bookings per second is printed.
+A booking holds its place until the one-time code sent by SMS confirms it (issue 11):
+after the rush, every accepted booking is confirmed over HTTP (POST
+/bookings/{code}/confirm) with the code read from the outbox (the bench's phone), and
+all of them must end up booked.
+
+Prints: accepted bookings (must equal the quota, and all confirmed), bookings per NIK
+above one (must be 0, checked over HTTP and in the database), 5xx answers other than
+shedding's 503 (must be 0), 503s and 429s, bookings per second until sold out, p50/p99
+latency of answered requests. In the same run the same booking transaction (the slot's
+conditional UPDATE + the booking's INSERT, one transaction) is run directly in SQL from
+several threads (psycopg, or sqlite3), and the ratio app/SQL of bookings per second is
+printed.
 
     .venv/bin/python bench/booking_rush.py --db sqlite
     .venv/bin/python bench/booking_rush.py --db postgres -k 200 --workers 1
@@ -59,6 +65,9 @@ MOBILE_PREFIXES = ["0812", "0813", "0821", "0852", "0857", "0878", "0896", "0881
 def prepare_env(db: str, *, keep_redis: bool) -> dict:
     env = {**os.environ, "MPP_LOG_LEVEL": "ERROR"}
     env["MPP_RATELIMIT_PREFIX"] = f"rl-bench-{uuid.uuid4().hex[:8]}"  # counters of this run
+    # Each client comes from its own address through X-Forwarded-For from 127.0.0.1,
+    # which the server believes only from a trusted proxy (issue 11, part 4b).
+    env.setdefault("MPP_TRUSTED_PROXIES", "127.0.0.1")
     if not keep_redis:
         env.pop("REDIS_URL", None)
     env["MPP_VAR_DIR"] = tempfile_dir()
@@ -140,9 +149,49 @@ qs = Booking.objects.filter(offering_id=OFFERING, date=DATE)
 per_nik = qs.values("nik_digest").annotate(n=Count("pk")).filter(n__gt=1).count()
 slots = Slot.objects.filter(offering_id=OFFERING, date=DATE)
 print(json.dumps({"bookings": qs.count(), "niks_with_more_than_one": per_nik,
+                  "booked": qs.filter(status="booked").count(),
                   "capacity": sum(s.online_capacity for s in slots),
                   "slot_counters": sum(s.online_booked for s in slots)}))
 """
+
+
+OTPS = """
+import json, os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mpp.settings")
+django.setup()
+from mpp.bookings.models import Booking
+from mpp.notifications.models import Message
+codes = json.loads(sys.stdin.read())
+out = {}
+for booking in Booking.objects.filter(code__in=codes):
+    m = (Message.objects.filter(template="booking_code",
+                                dedupe_key__startswith=f"booking:{booking.pk}:")
+         .order_by("-created_at", "-pk").first())
+    out[booking.code] = m.context["otp"] if m else ""
+print(json.dumps(out))
+"""
+
+
+def otps(env: dict, codes: list[str]) -> dict[str, str]:
+    """The one-time code the outbox holds for each booking code (the SMS never leaves)."""
+    out = subprocess.run(
+        [sys.executable, "-c", OTPS], input=json.dumps(codes), env=env, cwd=ROOT,
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def confirm_all(base: str, sent: dict[str, str]) -> Counter:
+    """POST each code's SMS code to /bookings/{code}/confirm; the answers' statuses."""
+    statuses: Counter = Counter()
+    with httpx.Client(timeout=30) as client:
+        for i, (code, otp) in enumerate(sent.items()):
+            headers = {"X-Forwarded-For": f"10.9.{i // 250}.{i % 250 + 1}"}  # per-IP limit
+            response = client.post(
+                f"{base}/api/v1/bookings/{code}/confirm", json={"otp": otp}, headers=headers
+            )
+            statuses[response.status_code] += 1
+    return statuses
 
 
 def verify(env: dict, offering_id: int, date: str) -> dict:
@@ -287,20 +336,28 @@ def _row(info: dict, slot_id: int, rng: random.Random) -> dict:
         "slot_id": slot_id,
         "date": info["date"],
         "nik_digest": secrets.token_hex(32),
-        "nik_masked": "3210********0001",
+        "nik_masked": "************0001",
         "name": "Warga Uji",
         "phone": "+6281234567890",
         "email": "",
         "status": "booked",
         "channel": "api",
         "reschedule_count": 0,
+        # issue 11: the confirmation by SMS code and the proof counters
+        "otp_digest": secrets.token_hex(32),
+        "otp_attempts": 0,
+        "otp_sends": 1,
+        "nik_tail_digest": secrets.token_hex(32),
+        "proof_failures": 0,
     }
 
 
 INSERT = (
     "INSERT INTO bookings_booking (id, code, mall_id, offering_id, service_id, slot_id, date, "
-    "nik_digest, nik_masked, name, phone, email, status, channel, reschedule_count, created_at) "
-    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {now})"
+    "nik_digest, nik_masked, name, phone, email, status, channel, reschedule_count, "
+    "otp_digest, otp_attempts, otp_sends, nik_tail_digest, proof_failures, created_at) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
+    "{p}, {p}, {p}, {p}, {p}, {now})"
 )
 UPDATE = (
     "UPDATE bookings_slot SET online_booked = online_booked + 1 "
@@ -445,6 +502,8 @@ def main() -> None:
         server_cpu = cpu_seconds(server.pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
         after = httpx.get(slots_url).json()
+        codes = [code for _, code, _ in runner.accepted]
+        confirmed = confirm_all(base, otps(env, codes))
     finally:
         server.send_signal(signal.SIGINT)  # py-spy writes its profile on Ctrl+C
         server.wait(timeout=60)
@@ -470,6 +529,8 @@ def main() -> None:
         "booking_requests": runner.attempts,
         "accepted": len(runner.accepted),
         "accepted_in_db": stored["bookings"],
+        "confirmed_with_sms_code": confirmed.get(200, 0),
+        "booked_in_db": stored["booked"],
         "slot_counters": stored["slot_counters"],
         "niks_with_two_bookings_http": sum(1 for c in per_nik.values() if c > 1),
         "niks_with_two_bookings_db": stored["niks_with_more_than_one"],
@@ -497,6 +558,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     ok = (
         len(runner.accepted) == quota == stored["bookings"] == stored["slot_counters"]
+        and confirmed.get(200, 0) == quota == stored["booked"]
         and report["niks_with_two_bookings_http"] == 0
         and stored["niks_with_more_than_one"] == 0
         and report["5xx_not_shedding"] == 0

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mpp.accounts.services import token_create
-from mpp.api.schemas import BookingStatusName
+from mpp.api.schemas_bookings import BookingStatusAll
 from mpp.bookings import services
 from mpp.bookings.models import Booking, Slot
 from mpp.core.models import Event
@@ -31,9 +31,11 @@ from tests.core.booking_world import (
     NIK_2,
     body,
     bookable_policy,
+    confirm_json,
     counts,
     isolate_rate_limits,
     niks,
+    otp_for,
 )
 from tests.factories import MallFactory, OfferingFactory, UserFactory
 
@@ -62,6 +64,23 @@ def url_slots(policy, date):
 
 def book(client, policy, date, **kwargs):
     return post_json(client, url_book(policy.offering.mall), body(policy, date, **kwargs))
+
+
+def book_confirmed(client, policy, date, **kwargs) -> dict:
+    """Book and confirm with the SMS code read from the outbox: the booking, booked."""
+    held = book(client, policy, date, **kwargs)
+    assert held.status_code == 201, held.content
+    done = confirm_json(client, held.json()["code"])
+    assert done.status_code == 200, done.content
+    return done.json()
+
+
+def staff_auth(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=user.username)}"}
+
+
+def staff_find(client, mall, code, auth):
+    return post_json(client, f"/api/v1/malls/{mall.code}/bookings/find", {"code": code}, **auth)
 
 
 def nik_header(nik=NIK):
@@ -163,8 +182,10 @@ def test_create_answers_201_with_the_booking(client, world):
     assert data["booth"] == policy.offering.booth.name
     assert data["date"] == date.isoformat()
     assert (data["slot"], data["slot_end"]) == ("08:00", "09:00")
-    assert data["status"] == "booked"
-    assert data["nik_masked"] == nik_mask(NIK) == "3210********0001"
+    assert data["status"] == "pending"  # holds the place until the SMS code is entered
+    hold = dt.datetime.fromisoformat(data["hold_until"]) - timezone.now()
+    assert dt.timedelta(minutes=9) < hold <= dt.timedelta(minutes=10)
+    assert data["nik_masked"] == nik_mask(NIK) == "************0001"
     assert data["phone_masked"] == "0812****7890"
     assert data["reschedules_left"] == 1
     assert data["ticket"] is None
@@ -175,6 +196,10 @@ def test_create_answers_201_with_the_booking(client, world):
     assert NIK not in response.content.decode()
     booking = Booking.objects.get(code=data["code"])
     assert booking.channel == "api" and booking.nik_digest == nik_digest(NIK)
+    assert Slot.objects.get(pk=booking.slot_id).online_booked == 1
+    done = confirm_json(client, data["code"])
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "booked" and done.json()["hold_until"] is None
     assert Slot.objects.get(pk=booking.slot_id).online_booked == 1
 
 
@@ -274,9 +299,7 @@ def test_window_not_open_is_409_window_closed(client, world):
 @pytest.fixture
 def booked(client, world):
     policy, date = world
-    response = book(client, policy, date)
-    assert response.status_code == 201
-    return response.json()
+    return book_confirmed(client, policy, date)
 
 
 def test_get_needs_the_nik_header(client, booked):
@@ -380,8 +403,14 @@ def arrived(world):
 def test_officer_checks_in_a_booking_of_their_mall(client, world, arrived):
     policy, _ = world
     officer = UserFactory(mall=policy.offering.mall, booth=policy.offering.booth)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=officer.username)}"}
-    response = post_json(client, f"/api/v1/bookings/{arrived.code.lower()}/check-in", **auth)
+    auth = staff_auth(officer)
+    # The code only ever travels in a body; the booking is acted on by its id.
+    found = staff_find(client, policy.offering.mall, f"mppb:{arrived.code.lower()}", auth)
+    assert found.status_code == 200, found.content
+    assert found.json()["id"] == str(arrived.pk) and found.json()["name"] == "Siti Aminah"
+    assert found.json()["nik_masked"] == "************0001" and "code" not in found.json()
+    path = f"/api/v1/staff/bookings/{arrived.pk}/check-in"
+    response = post_json(client, path, **auth)
     assert response.status_code == 201, response.content
     ticket = response.json()
     assert ticket["status"] == "waiting" and ticket["service"] == policy.offering.service.code
@@ -392,17 +421,30 @@ def test_officer_checks_in_a_booking_of_their_mall(client, world, arrived):
     data = client.get(f"/api/v1/bookings/{arrived.code}", **nik_header()).json()
     assert data["status"] == "checked_in" and data["ticket"]["number"] == ticket["number"]
     before = counts()
-    again = post_json(client, f"/api/v1/bookings/{arrived.code}/check-in", **auth)
+    again = post_json(client, path, **auth)
     assert_error(again, 409, "invalid_state")
     assert counts() == before
 
 
-def test_officer_of_another_mall_does_not_find_it(client, arrived):
+def test_staff_never_put_a_booking_code_in_a_url(client, world, arrived):
+    """Staff URLs end up in server logs: the code path refuses staff tokens."""
+    policy, _ = world
+    officer = UserFactory(mall=policy.offering.mall, booth=policy.offering.booth)
+    before = counts()
+    response = post_json(client, f"/api/v1/bookings/{arrived.code}/check-in", **staff_auth(officer))
+    assert_error(response, 403, "use_booking_id")
+    assert counts() == before
+
+
+def test_officer_of_another_mall_does_not_find_it(client, world, arrived):
+    policy, _ = world
     other = MallFactory()
     officer = UserFactory(mall=other, booth=OfferingFactory(booth__mall=other).booth)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=officer.username)}"}
+    auth = staff_auth(officer)
     before = counts()
-    response = post_json(client, f"/api/v1/bookings/{arrived.code}/check-in", **auth)
+    assert_error(staff_find(client, other, arrived.code, auth), 404, "booking_not_found")
+    assert_error(staff_find(client, policy.offering.mall, arrived.code, auth), 403, "forbidden")
+    response = post_json(client, f"/api/v1/staff/bookings/{arrived.pk}/check-in", **auth)
     assert_error(response, 404, "booking_not_found")
     assert counts() == before
 
@@ -432,6 +474,7 @@ def test_the_nik_never_reaches_urls_logs_events_or_messages(client, world, caplo
     settings.DEBUG = True  # Django logs every query at DEBUG: the NIK is not in any
     response = book(client, policy, date, email="siti@example.com")
     code = response.json()["code"]
+    confirm_json(client, code)
     client.get(f"/api/v1/bookings/{code}", **nik_header())
     post_json(client, f"/api/v1/bookings/{code}/reschedule",
               {"date": date.isoformat(), "slot": "09:00"}, **nik_header())  # fmt: skip
@@ -449,21 +492,24 @@ def test_the_nik_never_reaches_urls_logs_events_or_messages(client, world, caplo
 
 
 def test_status_names_match_the_model():
-    assert set(BookingStatusName.__args__) == set(Booking.Status.values)
+    assert set(BookingStatusAll.__args__) == set(Booking.Status.values)
 
 
 def test_national_admin_checks_in_anywhere(client, arrived):
     admin = UserFactory(role="national_admin")
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=admin.username)}"}
-    response = post_json(client, f"/api/v1/bookings/{arrived.code}/check-in", **auth)
+    response = post_json(
+        client, f"/api/v1/staff/bookings/{arrived.pk}/check-in", **staff_auth(admin)
+    )
     assert response.status_code == 201
 
 
 def test_staff_without_a_mall_may_not_check_in(client, arrived):
-    stray = UserFactory(mall=None)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(username=stray.username)}"}
-    response = post_json(client, f"/api/v1/bookings/{arrived.code}/check-in", **auth)
-    assert_error(response, 403, "forbidden")
+    auth = staff_auth(UserFactory(mall=None))
+    assert_error(staff_find(client, arrived.mall, arrived.code, auth), 403, "forbidden")
+    response = post_json(client, f"/api/v1/staff/bookings/{arrived.pk}/check-in", **auth)
+    assert_error(response, 404, "booking_not_found")
+    arrived.refresh_from_db()
+    assert arrived.status == "booked"
 
 
 # Parallel processes over HTTP ---------------------------------------------------------
@@ -473,7 +519,7 @@ CLIENT = Path(__file__).resolve().parents[1] / "core" / "http_booking_client.py"
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_clients_over_http_never_exceed_the_quota_nor_double_a_nik(
-    server_url, mall, settings
+    server_url, mall, settings, client
 ):
     """Six client processes, eight connections each, book one slot of 20 places through
     the live API: 120 NIKs, each tried by two processes, a third of them retried with an
@@ -517,3 +563,94 @@ def test_parallel_clients_over_http_never_exceed_the_quota_nor_double_a_nik(
     assert Booking.objects.filter(slot=slot).count() == 20
     assert Booking.objects.values("nik_digest").distinct().count() == 20
     assert Event.objects.filter(kind="booking.created").count() == 20
+    # They hold their places; each confirms with the code its phone received.
+    assert set(Booking.objects.values_list("status", flat=True)) == {"pending"}
+    for _nik, code in firsts:
+        assert confirm_json(client, code).status_code == 200
+    assert set(Booking.objects.values_list("status", flat=True)) == {"booked"}
+    slot.refresh_from_db()
+    assert slot.online_booked == 20
+
+
+# Issue 11: bookings that can't be hoarded ---------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_slots_of_an_out_of_range_date_are_422_not_500(client, world, day):
+    """Before: OverflowError, 500."""
+    policy, _ = world
+    data = assert_error(client.get(url_slots(policy, day)), 422, "invalid_date")
+    assert "2000-01-01" in data["message"]
+    before = counts()
+    assert_error(book(client, policy, dt.date.fromisoformat(day)), 422, "invalid_date")
+    assert counts() == before
+
+
+def test_confirm_with_the_sms_code(client, world):
+    policy, date = world
+    held = book(client, policy, date).json()
+    code = held["code"]
+    assert held["status"] == "pending"
+    otp = otp_for(code)
+    wrong = "000000" if otp != "000000" else "111111"
+    refused = assert_error(confirm_json(client, code, wrong), 422, "invalid_otp")
+    assert "4" in refused["message"]  # tries left
+    assert Booking.objects.get(code=code).otp_attempts == 1
+    soon = post_json(client, f"/api/v1/bookings/{code}/confirm/resend")
+    assert_error(soon, 429, "rate_limited")
+    assert int(soon["Retry-After"]) > 0
+    assert_error(confirm_json(client, "ZZZZZZZZ", otp), 404, "booking_not_found")
+    assert_error(confirm_json(client, code, "12"), 422, "invalid_otp")
+    done = confirm_json(client, code)
+    assert done.status_code == 200 and done.json()["status"] == "booked"
+    got = client.get(f"/api/v1/bookings/{code}", **nik_header()).json()
+    assert got["status"] == "booked"
+    assert confirm_json(client, code, otp).json()["status"] == "booked"  # a retry
+
+
+def test_one_phone_number_cannot_fill_a_day_over_the_api(client, world):
+    policy, date = world
+    for i, nik in enumerate(niks(3)):
+        assert (
+            book(
+                client, policy, date, nik=nik, slot=f"{8 + i:02d}:00", phone="081234567890"
+            ).status_code
+            == 201
+        )
+    before = counts()
+    refused = book(
+        client, policy, date, nik=niks(1, start=5)[0], slot="11:00", phone="0812 3456 7890"
+    )
+    assert_error(refused, 409, "phone_limit")
+    assert counts() == before
+
+
+def test_wrong_niks_lock_the_code_in_the_database(client, booked):
+    code = booked["code"]
+    for _ in range(4):
+        assert_error(client.get(f"/api/v1/bookings/{code}", **nik_header(NIK_2)), 404,
+                     "booking_not_found")  # fmt: skip
+    locked = client.get(f"/api/v1/bookings/{code}", **nik_header(NIK_2))
+    assert_error(locked, 429, "booking_locked")
+    assert int(locked["Retry-After"]) > 3000
+    right = client.get(f"/api/v1/bookings/{code}", **nik_header())
+    assert_error(right, 429, "booking_locked")
+    assert_error(client.delete(f"/api/v1/bookings/{code}", **nik_header()), 429, "booking_locked")
+    assert Booking.objects.get(code=code).locked_until is not None
+    assert Booking.objects.get(code=code).status == "booked"
+
+
+def test_staff_check_in_keeps_the_code_out_of_urls_and_logs(client, world, arrived, caplog):
+    """Before: staff checked in at /bookings/{code}/check-in, so codes reached the logs."""
+    policy, _ = world
+    caplog.set_level(logging.INFO)
+    auth = staff_auth(UserFactory(mall=policy.offering.mall, booth=policy.offering.booth))
+    paths = [f"/api/v1/malls/{policy.offering.mall.code}/bookings/find"]
+    found = post_json(client, paths[0], {"code": arrived.code}, **auth).json()
+    paths.append(f"/api/v1/staff/bookings/{found['id']}/check-in")
+    assert post_json(client, paths[1], **auth).status_code == 201
+    post_json(client, paths[1], **auth)  # a 409 is logged with its path: still no code
+    post_json(client, paths[0], {"code": "ZZZZZZZZ"}, **auth)  # a 404 likewise
+    assert not [p for p in paths if arrived.code in p]
+    assert arrived.code not in caplog.text and "ZZZZZZZZ" not in caplog.text
+    assert caplog.records  # the 4xx answers were logged (by path)

@@ -38,19 +38,45 @@ def policy(hours, offering):
     return BookingPolicyFactory(offering=offering)
 
 
-def book(policy, *, date="2026-12-08", slot="08:00", nik=NIK_MALE, now=None, **kwargs):
+def phone_for(nik: str) -> str:
+    """A mobile number of the person with this NIK (one per person: the per-phone limit)."""
+    return PHONE if nik == NIK_MALE else f"0813{nik[-8:]}"
+
+
+def otp_sent(booking) -> str:
+    """The one-time code the booking's last SMS carried, read from the outbox."""
+    from mpp.notifications.models import Message
+
+    message = (
+        Message.objects.filter(
+            template="booking_code", dedupe_key__startswith=f"booking:{booking.pk}:"
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return message.context["otp"]
+
+
+def book(
+    policy, *, date="2026-12-08", slot="08:00", nik=NIK_MALE, now=None, confirm=True, **kwargs
+):
     """booking_create for the policy's service, by default on Tuesday 8 December 2026
-    at 07:00 on 1 December (the day its window opens)."""
-    from mpp.bookings.services import booking_create
+    at 07:00 on 1 December (the day its window opens), then (confirm=True) confirmed with
+    the one-time code read from the outbox, as the citizen would."""
+    from mpp.bookings.services import booking_confirm, booking_create
 
     mall = policy.offering.mall
-    fields = {"name": "Siti Aminah", "phone": PHONE, "channel": "web", **kwargs}
-    return booking_create(
+    fields = {"name": "Siti Aminah", "phone": phone_for(nik), "channel": "web", **kwargs}
+    when = now or at(mall, "2026-12-01 07:00")
+    booking = booking_create(
         mall=mall,
         service_code=policy.offering.service.code,
         date=date,
         slot_start=slot,
         nik=nik,
-        now=now or at(mall, "2026-12-01 07:00"),
+        now=when,
         **fields,
     )
+    if not confirm:
+        return booking
+    return booking_confirm(code=booking.code, otp=otp_sent(booking), now=when)

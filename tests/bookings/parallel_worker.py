@@ -34,7 +34,7 @@ def main() -> None:
                 slot_start=slot,
                 nik=nik,
                 name="Warga Uji",
-                phone="081234567890",
+                phone=f"0813{nik[-8:]}",  # one number per person (per-phone limit)
                 channel="api",
             )
             out.append([nik, "booked"])

@@ -52,7 +52,7 @@ def test_manager_sees_only_their_malls_bookings_masked(world, client):
     html = page(client, "/admin/bookings/booking/")
     assert world["my_booking"].code in html
     assert world["other_booking"].code not in html
-    assert "3210********0001" in html
+    assert "************0001" in html
     assert "0812****7890" in html
     assert "+6281234567890" not in html and "81234567890" not in html
     detail = page(client, f"/admin/bookings/booking/{world['my_booking'].pk}/change/")

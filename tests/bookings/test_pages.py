@@ -26,11 +26,11 @@ from django.utils import timezone
 from mpp.bookings.calendar import bookable_dates, open_days
 from mpp.bookings.forms import code_from_scan
 from mpp.bookings.models import Booking, Slot
-from mpp.bookings.services import booking_cancel, booking_create
+from mpp.bookings.services import booking_cancel, booking_confirm, booking_create
 from mpp.catalog.models import OpeningHours
 from mpp.core.models import Event, IdempotencyRecord
 from mpp.queueing.models import Source, Ticket
-from tests.bookings.conftest import NIK_FEMALE, NIK_MALE, NIK_OTHER
+from tests.bookings.conftest import NIK_FEMALE, NIK_MALE, NIK_OTHER, otp_sent, phone_for
 from tests.dead_redis import redis_down  # noqa: F401
 from tests.factories import (
     BookingPolicyFactory,
@@ -38,6 +38,7 @@ from tests.factories import (
     OfferingFactory,
     ServiceFactory,
     UserFactory,
+    device_credential,
 )
 from tests.web.test_i18n import PLACEHOLDER, po_entries
 
@@ -202,18 +203,34 @@ def future_day(policy) -> dt.date:
     return next(d for d in bookable_dates(policy, timezone.now()) if d > today)
 
 
-def make_booking(policy, *, nik=NIK_MALE, day=None, slot="10:00", now=None):
-    return booking_create(
+def make_booking(policy, *, nik=NIK_MALE, day=None, slot="10:00", now=None, confirm=True):
+    """A booking made and (confirm=True) confirmed with the SMS code from the outbox."""
+    booking = booking_create(
         mall=policy.offering.mall,
         service_code=policy.offering.service.code,
         date=day or future_day(policy),
         slot_start=slot,
         nik=nik,
         name="Siti Aminah",
-        phone=PHONE,
+        phone=PHONE if nik == NIK_MALE else phone_for(nik),
         channel="web",
         now=now,
     )
+    if not confirm:
+        return booking
+    return booking_confirm(code=booking.code, otp=otp_sent(booking), now=now)
+
+
+CONFIRM_URL = re.compile(r"/booking/([2-9A-Z]{8})/konfirmasi/$")
+
+
+def confirm_through_pages(browser: NoJsBrowser, held, otp: str | None = None):
+    """The confirm page (after the 302 to it): type the SMS code read from the outbox."""
+    code = CONFIRM_URL.search(held["Location"]).group(1)
+    page = browser.follow(held)
+    assert page.status_code == 200 and 'data-testid="otp"' in page.content.decode()
+    otp = otp or otp_sent(Booking.objects.get(code=code))
+    return browser.submit(page, button={"data-testid": "confirm-code"}, otp=otp)
 
 
 def urls(policy):
@@ -228,8 +245,11 @@ def urls(policy):
     }
 
 
-def book_through_pages(browser: NoJsBrowser, policy, *, day=None, slot="10:00", **data):
-    """Service page -> day -> time -> data -> confirm; returns the last response."""
+def book_through_pages(
+    browser: NoJsBrowser, policy, *, day=None, slot="10:00", sms_code=True, **data
+):
+    """Service page -> day -> time -> data -> confirm -> (sms_code=True) the SMS code;
+    returns the last response."""
     day = day or future_day(policy)
     page = browser.get(urls(policy)["service"])
     book_link = next(u for u in parse(page).links if u.endswith("/pesan/"))
@@ -244,7 +264,10 @@ def book_through_pages(browser: NoJsBrowser, policy, *, day=None, slot="10:00", 
     confirm = browser.submit(form_page, button={"data-testid": "next"}, **fields)
     if confirm.status_code != 200 or 'data-testid="confirm"' not in confirm.content.decode():
         return confirm
-    return browser.submit(confirm, button={"data-testid": "confirm"})
+    held = browser.submit(confirm, button={"data-testid": "confirm"})
+    if not sms_code or held.status_code != 302 or not CONFIRM_URL.search(held["Location"]):
+        return held
+    return confirm_through_pages(browser, held)
 
 
 # The pages ----------------------------------------------------------------------
@@ -270,7 +293,12 @@ def test_three_steps_without_javascript_book_exactly_one(policy):
     assert "Your booking is confirmed." in html
     assert f"{booking.code[:4]} {booking.code[4:]}" in html
     assert re.search(r'data-testid="booking-qr"[^>]*>\s*<svg', html)
-    assert "3210********0001" in html and "0812****7890" in html
+    # Nothing personal by the code alone; the NIK (second factor) shows the details.
+    assert "Siti Aminah" not in html and "0001" not in html and "0812****7890" not in html
+    mine = browser.submit(page, button={"data-testid": "show-details"}, nik=NIK_MALE)
+    assert mine.status_code == 200
+    assert "Siti Aminah" in text(mine) and "************0001" in text(mine)
+    assert "0812****7890" in text(mine) and NIK_MALE not in text(mine)
     assert NIK_MALE not in html and PHONE not in html and "81234567890" not in html
     assert "KTP-el asli" in html  # what to bring
     links = parse(page).links
@@ -470,7 +498,7 @@ def test_lookup_cancel_and_reschedule_keep_the_nik_out_of_urls(policy):
     assert same(wrong_nik, booking.code, NIK_OTHER) == same(wrong_code, "K7M2QX9P", NIK_MALE)
 
     manage = browser.submit(lookup, nik=NIK_MALE)
-    assert manage.status_code == 200 and "3210********0001" in text(manage)
+    assert manage.status_code == 200 and "************0001" in text(manage)
     # Move it: a day, then a time.
     days = browser.submit(manage, button={"value": "reschedule"})
     new_day = [d for d in bookable_dates(policy, timezone.now()) if d > booking.date][0]
@@ -527,6 +555,11 @@ def test_reschedule_to_a_full_slot_asks_again(policy):
     assert booking.slot.starts_at == dt.time(10) and booking.reschedule_count == 0
 
 
+def kiosk_digits(code: str, nik: str) -> dict:
+    """The kiosk's second screen as posted: the code (hidden) and the NIK's last digits."""
+    return {"stage": "tail", "code": code, "tail": nik[-6:]}
+
+
 @pytest.fixture
 def checkin_policy(policy):
     """Check-in opens long before the slot (about 22 days), so any booked day can check in now."""
@@ -539,14 +572,17 @@ def test_kiosk_check_in_prints_a_ticket(checkin_policy):
     policy = checkin_policy
     booking = make_booking(policy)
     browser = english()
-    kiosk = browser.get(urls(policy)["kiosk"])
-    page = browser.get(next(u for u in parse(kiosk).links if u.endswith("/check-in/")))
+    page = browser.get(urls(policy)["check_in"])
     assert page.status_code == 200 and 'data-key="K"' in page.content.decode()
-    done = browser.submit(
+    digits = browser.submit(
         page, button={"data-testid": "checkin-submit"}, code=f"MPPB:{booking.code}"
     )
+    # The code alone is not enough: the NIK's last 6 digits are asked for.
+    assert digits.status_code == 200 and 'data-testid="checkin-tail"' in text(digits)
+    assert Ticket.objects.count() == 0
+    done = browser.submit(digits, button={"data-testid": "checkin-submit"}, tail=NIK_MALE[-6:])
     assert done.status_code == 302
-    assert re.fullmatch(r"/t/[0-9a-f-]{36}/print/\?autoprint=1", done["Location"])
+    assert re.fullmatch(r"/t/[A-Za-z0-9_-]{20,32}/print/\?autoprint=1", done["Location"])
     booking.refresh_from_db()
     ticket = Ticket.objects.get()
     assert booking.status == Booking.Status.CHECKED_IN and booking.ticket_id == ticket.pk
@@ -558,6 +594,7 @@ def test_kiosk_check_in_prints_a_ticket(checkin_policy):
     again = browser.submit(
         page, button={"data-testid": "checkin-submit"}, code=booking.code.lower()
     )
+    again = browser.submit(again, button={"data-testid": "checkin-submit"}, tail=NIK_MALE[-6:])
     assert again.status_code == 409 and "already checked in" in text(again)
     assert f'data-testid="existing-ticket">{ticket.number}<' in again.content.decode()
     assert Ticket.objects.count() == 1
@@ -577,18 +614,25 @@ def test_kiosk_keypad_works_without_javascript(checkin_policy):
     page = browser.submit(page, button={"data-key": "back"})
     page = browser.submit(page, button={"data-key": booking.code[-1]})
     assert f'value="{booking.code}"' in page.content.decode()
-    done = browser.submit(page, button={"data-testid": "checkin-submit"})
-    assert done.status_code == 302 and "/print/?autoprint=1" in done["Location"]
     cleared = browser.submit(page, button={"data-key": "clear"})
     assert 'name="code" class="ci-input" type="text" value=""' in cleared.content.decode()
+    digits = browser.submit(page, button={"data-testid": "checkin-submit"})
+    assert 'data-key="0"' in text(digits) and 'data-key="K"' not in text(digits)
+    for ch in NIK_MALE[-6:]:  # the digit keypad, each key a submit
+        digits = browser.submit(digits, button={"data-key": ch})
+    assert f'value="{NIK_MALE[-6:]}"' in text(digits)
+    done = browser.submit(digits, button={"data-testid": "checkin-submit"})
+    assert done.status_code == 302 and "/print/?autoprint=1" in done["Location"]
 
 
 def test_kiosk_refusals_are_readable(checkin_policy):
     policy = checkin_policy
     booking = make_booking(policy)
     other_mall = OfferingFactory(booth__mall=MallFactory()).mall
-    elsewhere = english().client.post(f"/m/{other_mall.code}/check-in/", {"code": booking.code})
-    assert elsewhere.status_code == 404 and "not known at this mall" in text(elsewhere)
+    elsewhere = english().client.post(
+        f"/m/{other_mall.code}/check-in/", kiosk_digits(booking.code, NIK_MALE)
+    )
+    assert elsewhere.status_code == 404 and "do not match a booking at this" in text(elsewhere)
     bad = english().client.post(urls(policy)["check_in"], {"code": "HELLO"})
     assert bad.status_code == 422 and "8 letters and digits" in text(bad)
     # The field is empty again for the next scan; what was sent is shown in the message.
@@ -596,7 +640,7 @@ def test_kiosk_refusals_are_readable(checkin_policy):
 
     policy.checkin_early_minutes = 60
     policy.save()
-    early = english().client.post(urls(policy)["check_in"], {"code": booking.code})
+    early = english().client.post(urls(policy)["check_in"], kiosk_digits(booking.code, NIK_MALE))
     assert early.status_code == 409 and "too early to check in" in text(early)
     assert "Check-in opens on" in text(early)
 
@@ -605,7 +649,7 @@ def test_kiosk_refusals_are_readable(checkin_policy):
     past = max(open_days(mall, today - dt.timedelta(days=20), today - dt.timedelta(days=2)))
     old = make_booking(policy, nik=NIK_OTHER, day=past, slot="10:00",
                        now=dt.datetime.combine(past, dt.time(7), tzinfo=mall.tz))  # fmt: skip
-    late = english().client.post(urls(policy)["check_in"], {"code": old.code})
+    late = english().client.post(urls(policy)["check_in"], kiosk_digits(old.code, NIK_OTHER))
     assert late.status_code == 409 and "check-in time of this booking has passed" in text(late)
     assert f'href="/m/{mall.code}/kiosk/"' in late.content.decode()
     booking.refresh_from_db()
@@ -643,7 +687,7 @@ def test_service_page_publishes_the_quota_split(policy, clock):
     assert "Online places in the coming days" in html and "Free" in html
     assert 'data-testid="next-opening"' in html and "opens at 07:00 on" in html
     assert f'href="{urls(policy)["book"]}"' in html
-    assert f'href="/m/{policy.offering.mall.code}/kiosk/{policy.offering.service.code}/"' in html
+    assert f'href="/m/{policy.offering.mall.code}/phone/{policy.offering.service.code}/"' in html
 
 
 def test_service_without_online_booking(mall, offering):
@@ -676,6 +720,7 @@ def test_mall_page_groups_by_agency_and_searches_without_javascript(policy):
 def test_pages_are_indonesian_by_default(policy):
     booking = make_booking(policy)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["mpp_device"] = device_credential(policy.offering.mall)  # a kiosk
     pages = [u for k, u in urls(policy).items() if k != "submit"]
     pages += ["/booking/", f"/booking/{booking.code}/"]
     pages.append(f"{urls(policy)['book']}?tanggal={booking.date.isoformat()}")
@@ -691,7 +736,9 @@ def test_pages_are_indonesian_by_default(policy):
 def test_cancelled_booking_cannot_check_in(checkin_policy):
     booking = make_booking(checkin_policy)
     booking_cancel(code=booking.code, nik=NIK_MALE)
-    response = english().client.post(urls(checkin_policy)["check_in"], {"code": booking.code})
+    response = english().client.post(
+        urls(checkin_policy)["check_in"], kiosk_digits(booking.code, NIK_MALE)
+    )
     assert response.status_code == 409 and "cancelled" in text(response)
     assert Ticket.objects.count() == 0
 
@@ -797,10 +844,11 @@ def test_pages_read_in_indonesian_once_merged(checkin_policy, merged_catalogue, 
     policy = checkin_policy
     booking = make_booking(policy)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the browser's wish does not matter
+    client.cookies["mpp_device"] = device_credential(policy.offering.mall)  # a kiosk
     pages = {
         urls(policy)["mall"]: ["Cari layanan", "Antrean online", "Booking Saya"],
         urls(policy)["service"]: ["Sisa kuota prioritas hari ini", "Pesan antrean online",
-                                  "Ambil nomor di kios antrean", "Gratis", "Yang perlu dibawa"],
+                                  "Ambil nomor antrean", "Gratis", "Yang perlu dibawa"],
         urls(policy)["book"]: ["Hari apa Anda akan datang?", "Sisa kuota:", "Hari dan jam"],
         f"/booking/{booking.code}/": ["Kode booking", "Simpan ke kalender",
                                       "Batal atau jadwal ulang"],
@@ -825,8 +873,8 @@ def test_pages_read_in_indonesian_once_merged(checkin_policy, merged_catalogue, 
                                                "date": booking.date.isoformat()})  # fmt: skip
     assert "NIK harus 16 angka dan sesuai KTP/KK." in text(wrong)
     assert "Silakan centang kotak persetujuan." in text(wrong)
-    late = client.post(urls(policy)["check_in"], {"code": "K7M2QX9P"})
-    assert "Kode booking ini tidak dikenal di MPP ini." in text(late)
+    late = client.post(urls(policy)["check_in"], kiosk_digits("K7M2QX9P", NIK_MALE))
+    assert "Kode booking dan angka NIK ini tidak cocok dengan booking di MPP ini." in text(late)
 
 
 def test_officer_checks_in_from_the_console(checkin_policy, officer):
@@ -845,7 +893,7 @@ def test_officer_checks_in_from_the_console(checkin_policy, officer):
     page = desk.get(next(u for u in parse(console).links if u.endswith("/check-in/petugas/")))
     found = desk.submit(page, button={"data-testid": "find"}, code=booking.code.lower())
     html = text(found)
-    assert "Siti Aminah" in html and "3210********0001" in html and NIK_MALE not in html
+    assert "Siti Aminah" in html and "************0001" in html and NIK_MALE not in html
     done = desk.submit(found, button={"data-testid": "officer-check-in"})
     booking.refresh_from_db()
     ticket = Ticket.objects.get()

@@ -147,7 +147,7 @@ def test_codes_are_unambiguous_and_typed_codes_are_normalised():
 
 
 def test_masks_and_keyed_digest(settings):
-    assert nik_mask("3210011505900001") == "3210********0001"
+    assert nik_mask("3210011505900001") == "************0001"
     assert phone_mask("+6281234567890") == "0812****7890"
     assert phone_mask("+628123456789") == "0812***6789"
     assert phone_mask("081234567890") == "0812****7890"

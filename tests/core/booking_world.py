@@ -48,6 +48,12 @@ def bookable_policy(mall, **fields):
     return policy, date
 
 
+def phone_for(nik: str) -> str:
+    """The mobile number of the person with this NIK: one number per person, since one
+    number may hold only a few places a day (bookings.limits)."""
+    return PHONE if nik == NIK else f"0813{nik[-8:]}"
+
+
 def body(policy, date, *, nik=NIK, slot="08:00", **extra) -> dict:
     return {
         "service": policy.offering.service.code,
@@ -55,9 +61,32 @@ def body(policy, date, *, nik=NIK, slot="08:00", **extra) -> dict:
         "slot": slot,
         "nik": nik,
         "name": "Siti Aminah",
-        "phone": PHONE,
+        "phone": phone_for(nik),
         **extra,
     }
+
+
+def otp_for(code: str) -> str:
+    """The one-time code last sent by SMS for the booking with this code (the outbox is
+    the test's phone)."""
+    booking = Booking.objects.get(code=code)
+    message = (
+        Message.objects.filter(
+            template="booking_code", dedupe_key__startswith=f"booking:{booking.pk}:"
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return message.context["otp"]
+
+
+def confirm_json(client, code: str, otp: str | None = None):
+    """POST /bookings/{code}/confirm with the code from the outbox (or `otp`)."""
+    return client.post(
+        f"/api/v1/bookings/{code}/confirm",
+        {"otp": otp if otp is not None else otp_for(code)},
+        content_type="application/json",
+    )
 
 
 def counts() -> tuple:

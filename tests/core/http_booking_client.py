@@ -32,7 +32,7 @@ async def main() -> None:
 
         async def post(nik, headers):
             payload = {"service": service, "date": date, "slot": slot, "nik": nik,
-                       "name": "Warga Uji", "phone": "081234567890"}  # fmt: skip
+                       "name": "Warga Uji", "phone": f"0813{nik[-8:]}"}  # fmt: skip
             for _ in range(RETRIES_503):
                 response = await client.post(path, json=payload, headers=headers)
                 if response.status_code != 503:

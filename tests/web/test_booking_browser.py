@@ -27,7 +27,14 @@ from mpp.bookings.models import Booking
 from mpp.catalog.models import OpeningHours
 from mpp.queueing.models import Source, Ticket
 from tests.browser import chromium, off_loop, open_page
-from tests.factories import BookingPolicyFactory, MallFactory, OfferingFactory
+from tests.core.booking_world import otp_for
+from tests.factories import (
+    BookingPolicyFactory,
+    MallFactory,
+    OfferingFactory,
+    device_credential,
+    kiosk_cookie,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +43,8 @@ KIOSK = {"viewport": {"width": 1366, "height": 768}}
 NIK = "3210011505900001"
 MOBILE = "0812 3456 7890"
 BOOKING_URL = re.compile(r"/booking/(?P<code>[2-9A-Z]{8})/$")
-TICKET_URL = re.compile(r"/t/(?P<id>[0-9a-f-]{36})/print/")
+CONFIRM_URL = re.compile(r"/booking/(?P<code>[2-9A-Z]{8})/konfirmasi/$")
+TICKET_URL = re.compile(r"/t/(?P<id>[A-Za-z0-9_-]{20,32})/print/")
 
 
 @dataclass
@@ -44,6 +52,7 @@ class World:
     mall_code: str
     service: str
     day: str  # a bookable day after today, YYYY-MM-DD
+    kiosk: dict  # browser state of the mall's enrolled kiosk (mpp.devices)
 
 
 @pytest.fixture
@@ -61,7 +70,10 @@ def world(transactional_db, clock) -> World:
     policy = BookingPolicyFactory(offering=offering, window_days=14, checkin_early_minutes=32767)
     today = mall.today()
     day = next(d for d in bookable_dates(policy, timezone.now()) if d > today)
-    return World(mall_code=mall.code, service=offering.service.code, day=day.isoformat())
+    kiosk = kiosk_cookie("http://127.0.0.1/", device_credential(mall))
+    return World(
+        mall_code=mall.code, service=offering.service.code, day=day.isoformat(), kiosk=kiosk
+    )
 
 
 @pytest.fixture
@@ -72,7 +84,8 @@ def browser(world, server_url) -> Browser:
 
 
 def book_on_phone(phone: Page, world: World, *, js: bool = True) -> str:
-    """Service page -> day -> time -> data -> confirm. Returns the booking code."""
+    """Service page -> day -> time -> data -> confirm -> the code sent by SMS (read from
+    the outbox, the test's phone). Returns the booking code."""
     expect(phone.locator("[data-testid=walkin-left] dd")).to_have_text(re.compile(r"^\d+$"))
     phone.locator("[data-testid=book-online]").click()
     phone.locator(f'a.bk-day[data-date="{world.day}"]').click()
@@ -96,8 +109,12 @@ def book_on_phone(phone: Page, world: World, *, js: bool = True) -> str:
 
     expect(phone.locator("[data-testid=confirm]")).to_be_visible()
     phone.locator("[data-testid=confirm]").click()
+    phone.wait_for_url(CONFIRM_URL)
+    code = CONFIRM_URL.search(phone.url).group("code")
+    assert off_loop(lambda: Booking.objects.get(code=code).status) == Booking.Status.PENDING
+    phone.locator("#bk-otp").fill(off_loop(lambda: otp_for(code)))
+    phone.locator("[data-testid=confirm-code]").click()
     phone.wait_for_url(BOOKING_URL)
-    code = BOOKING_URL.search(phone.url).group("code")
     expect(phone.locator("[data-testid=booking-code]")).to_have_text(f"{code[:4]} {code[4:]}")
     assert phone.locator("[data-testid=booking-qr] svg").count() == 1
     assert NIK not in phone.content() and NIK not in phone.url
@@ -105,14 +122,21 @@ def book_on_phone(phone: Page, world: World, *, js: bool = True) -> str:
 
 
 def check_in_at_kiosk(kiosk: Page, code: str) -> tuple[str, str]:
-    """From the kiosk's start screen, type the code on the on-screen keypad and check in.
-    Returns (ticket id, number) from the slip page."""
+    """From the kiosk's start screen, type the code on the on-screen keypad, then the
+    NIK's last 6 digits on the digit keypad, and check in. Returns (ticket id, number)
+    from the slip page."""
     kiosk.locator("[data-testid=kiosk-check-in]").click()
     field = kiosk.locator("#ci-code")
     expect(field).to_have_value("")
     for ch in code:
         kiosk.locator(f'.ci-keypad [data-key="{ch}"]').click()
     expect(field).to_have_value(code)
+    kiosk.locator("[data-testid=checkin-submit]").click()
+    tail = kiosk.locator("[data-testid=checkin-tail]")
+    expect(tail).to_have_value("")
+    for ch in NIK[-6:]:
+        kiosk.locator(f'.ci-keypad [data-key="{ch}"]').click()
+    expect(tail).to_have_value(NIK[-6:])
     kiosk.locator("[data-testid=checkin-submit]").click()
     kiosk.wait_for_url(TICKET_URL)
     number = kiosk.locator(".slip-number").inner_text().strip()
@@ -128,8 +152,16 @@ def test_book_on_a_phone_then_check_in_at_the_kiosk(world, server_url, browser):
     code = book_on_phone(phone, world)
     expect(phone.locator("[data-testid=booking-status]")).to_have_attribute("data-status", "booked")
     expect(phone.locator("button[data-print]")).to_be_visible()  # the script shows it
+    # The name shows only after the NIK (the second factor), masked to its last 4 digits.
+    assert phone.locator("[data-testid=booking-name]").count() == 0
+    phone.locator("[data-testid=detail-nik]").fill(NIK)
+    phone.locator("[data-testid=show-details]").click()
+    expect(phone.locator("[data-testid=booking-name]")).to_have_text("Siti Aminah")
+    expect(phone.locator("[data-testid=nik-masked]")).to_have_text("************0001")
 
-    kiosk = open_page(browser, f"{server_url}/m/{world.mall_code}/kiosk/", **KIOSK)
+    kiosk = open_page(
+        browser, f"{server_url}/m/{world.mall_code}/kiosk/", storage_state=world.kiosk, **KIOSK
+    )
     ticket_id, number = check_in_at_kiosk(kiosk, code)
     assert re.fullmatch(r"[A-Z]{1,2}-\d{3}", number), number
 
@@ -148,7 +180,7 @@ def test_book_on_a_phone_then_check_in_at_the_kiosk(world, server_url, browser):
         assert page.js_errors == [], (page.url, page.js_errors)
     booking = off_loop(lambda: Booking.objects.select_related("ticket").get(code=code))
     assert booking.status == Booking.Status.CHECKED_IN
-    assert str(booking.ticket_id) == ticket_id and booking.ticket.number == number
+    assert booking.ticket.secret == ticket_id and booking.ticket.number == number
     assert booking.ticket.source == Source.BOOKING
 
 
@@ -160,7 +192,11 @@ def test_booking_and_check_in_work_without_javascript(world, server_url, browser
     expect(phone.locator("button[data-print]")).to_be_hidden()  # nothing to print with
 
     kiosk = open_page(
-        browser, f"{server_url}/m/{world.mall_code}/kiosk/", java_script_enabled=False, **KIOSK
+        browser,
+        f"{server_url}/m/{world.mall_code}/kiosk/",
+        java_script_enabled=False,
+        storage_state=world.kiosk,
+        **KIOSK,
     )
     ticket_id, number = check_in_at_kiosk(kiosk, code)  # each key is a form submit
     assert number.endswith("-001")

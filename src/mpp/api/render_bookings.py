@@ -1,8 +1,10 @@
-"""Turning booking records into the API's response dicts (slots of a day, a booking).
+"""Turning booking records into the API's response dicts (slots of a day, a booking,
+a booking as staff see it).
 
 Kept apart from the handlers so create, look-up, cancel and reschedule return the very
-same booking shape. Reads only: the slot list of a day whose slots are not made yet is
-shown from the policy (what booking it would make), without writing them.
+same booking shape. Reads only, but for one thing: the slot list first frees the places
+of holds nobody confirmed in time (bookings.confirm.holds_expire). The slot list of a day
+whose slots are not made yet is shown from the policy, without writing them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mpp.bookings.calendar import (
     slot_times,
     window_opens,
 )
+from mpp.bookings.confirm import holds_expire
 from mpp.bookings.models import Booking, BookingPolicy
 from mpp.bookings.selectors import policy_for, priority_left, slots_for, walkin_left
 from mpp.catalog.models import Mall, Offering
@@ -57,6 +60,7 @@ def slots_out(mall: Mall, offering: Offering, date: dt.date) -> dict:
         policy.offering = offering
         refusal = date_refusal(policy, date, now)
         opens = window_opens(policy, date)
+        holds_expire(now=now, offering_id=offering.pk, date=date)  # places nobody confirmed
         made = slots_for(offering, date, now=now)
         slots = [
             {
@@ -108,5 +112,24 @@ def booking_out(booking: Booking) -> dict:
         "checkin_closes_at": closes.astimezone(mall.tz),
         "reschedules_left": max(policy.reschedule_limit - booking.reschedule_count, 0),
         "created_at": booking.created_at,
+        "ticket": {"id": ticket.pk, "number": ticket.number} if ticket else None,
+    }
+
+
+def staff_booking_out(booking: Booking) -> dict:
+    """A booking as staff see it: its id to act on, the name and masked NIK to compare
+    with the KTP; never the code (staff typed it) nor the phone number."""
+    ticket = booking.ticket if booking.ticket_id else None
+    return {
+        "id": booking.pk,
+        "mall": booking.mall.code,
+        "service": booking.service.code,
+        "service_name": booking.service.name,
+        "date": booking.date,
+        "slot": _hm(booking.slot.starts_at),
+        "slot_end": _hm(booking.slot.ends_at),
+        "status": booking.status,
+        "name": booking.name,
+        "nik_masked": booking.nik_masked,
         "ticket": {"id": ticket.pk, "number": ticket.number} if ticket else None,
     }

@@ -1,7 +1,8 @@
 """Arrival at the mall: a booking becomes a queue ticket, or, if nobody came, a no-show.
 
-Why: a booked citizen checks in at the kiosk (QR code or booking code) or with an
-officer within a window around the slot, and then waits in the same queue as
+Why: a booked citizen checks in at the kiosk (QR code or booking code, plus the last
+digits of the NIK, so codes bought from a tout are worth nothing) or with an officer
+(who sees the KTP) within a window around the slot, and then waits in the same queue as
 everybody else, called ahead of walk-ins once the slot has started (the ticket's
 due_at; see queueing.services.ticket_call_next). Bookings nobody checked in are
 counted as no-shows, so managers can see how much booked capacity went unused.
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from mpp.bookings.calendar import slot_end, slot_start
 from mpp.bookings.models import Booking, BookingPolicy
+from mpp.bookings.proof import proof_require
 from mpp.bookings.records import (
     booking_event,
     booking_locked,
@@ -31,11 +33,11 @@ from mpp.queueing.models import Priority, Source, Ticket
 from mpp.queueing.services import ticket_issue
 
 
-@transaction.atomic
 def booking_check_in(
     *,
     code: str,
     nik: str | None = None,
+    nik_tail: str | None = None,
     actor_id: int | None = None,
     mall: Mall | None = None,
     now: dt.datetime | None = None,
@@ -44,16 +46,30 @@ def booking_check_in(
 
     The window runs from `checkin_early_minutes` before the slot starts until
     `grace_minutes` after it ends. The ticket (source booking) carries the slot start
-    as `due_at`, so the queue can call it ahead of walk-ins from then on. Kiosks and
-    officers check in with the code alone; the citizen's own web check-in passes the NIK.
-    With `mall` (a kiosk's or officer's mall), a booking of another mall is not found.
+    as `due_at`, so the queue can call it ahead of walk-ins from then on. The kiosk
+    passes the NIK's last digits (`nik_tail`), the citizen's own check-in the NIK; an
+    officer (actor_id, who checks the KTP) the code alone. Wrong NIKs or digits are
+    counted and lock the code (bookings.proof). With `mall` (a kiosk's or officer's
+    mall), a booking of another mall is not found.
     """
     now = now or timezone.now()
-    booking = booking_locked(code, nik, proof=nik is not None)
+    if nik is not None or nik_tail is not None:  # outside the transaction: stays counted
+        proof_require(code, nik=nik, tail=nik_tail if nik is None else None, now=now)
+    return _check_in(code, actor_id=actor_id, mall=mall, now=now)
+
+
+@transaction.atomic
+def _check_in(code: str, *, actor_id: int | None, mall: Mall | None, now: dt.datetime) -> Ticket:
+    booking = booking_locked(code, None, proof=False)
     if mall is not None and booking.mall_id != mall.pk:
         raise not_found()
     if booking.status == Booking.Status.CHECKED_IN:
         raise Conflict(_("This booking is already checked in."), code="invalid_state")
+    if booking.status in (Booking.Status.PENDING, Booking.Status.EXPIRED):
+        raise Conflict(
+            _("This booking was never confirmed with the code sent by SMS."),
+            code="invalid_state",
+        )
     require_booked(booking)
     policy = policy_of(booking)
     start = slot_start(booking.slot, booking.mall)

@@ -4,15 +4,21 @@ Why: `mpp demo` should show antrean online on services citizens actually book ah
 (KTP-el, KK, akta kelahiran, SIM renewal, SKCK, passport, BPJS, NIB), with the
 capacity split between online, walk-in and priority places. Idempotent and
 conservative like catalog.demo: a policy that exists is left as someone set it.
+
+A booking is confirmed with a one-time code sent by SMS (bookings.confirm). The demo has
+no SMS gateway, so nobody would ever receive it: in the demo profile (MPP_ENV=demo) with
+no MPP_SMS_GATEWAY_URL, the confirm page shows the code the outbox holds for the booking
+(demo_code_shown), marked as a demo. Never in production, nor once a gateway is set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 
-from mpp.bookings.models import BookingPolicy
+from mpp.bookings.models import Booking, BookingPolicy
 from mpp.catalog.demo import DEMO_MALL
 from mpp.catalog.models import Offering
 
@@ -57,3 +63,22 @@ def booking_demo_load(mall_code: str = DEMO_MALL) -> int:
         )
         created += made
     return created
+
+
+def demo_code_shown(booking: Booking) -> str | None:
+    """The one-time code last queued for `booking`, when the demo has no SMS gateway to
+    deliver it (else None: the code only travels to the phone)."""
+    if getattr(settings, "MPP_ENV", "demo") != "demo" or settings.MPP_SMS_GATEWAY_URL:
+        return None
+    from mpp.notifications.models import Message
+
+    message = (
+        Message.objects.filter(
+            template="booking_code", dedupe_key__startswith=f"booking:{booking.pk}:"
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if message is None:
+        return None
+    return str(message.context.get("otp", "")) or None

@@ -132,16 +132,27 @@ class Booking(models.Model):
     """A citizen's reservation of a slot, proven later by its code plus the NIK.
 
     The NIK is personal data: only a keyed digest (to find duplicates and check
-    proof) and a masked form (for screens) are stored, never the number itself.
+    proof), a keyed digest of its last digits (kiosk check-in) and a masked form
+    (last 4 digits, for screens) are stored, never the number itself.
+
+    A new booking is PENDING: it holds its place until `hold_until` and takes it for
+    good (BOOKED) only when the one-time code sent to its phone is entered (see
+    bookings.confirm); an unconfirmed hold becomes EXPIRED and frees its place. The
+    one-time code is stored as a keyed digest only, with its attempts and sends.
+    Wrong NIKs given as proof are counted; too many lock the code for a while
+    (`locked_until`), in the database, so every server process sees it.
     """
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
         BOOKED = "booked", _("Booked")
         CHECKED_IN = "checked_in", _("Checked in")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No-show")
+        EXPIRED = "expired", _("Not confirmed in time")
 
-    ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
+    # Statuses that hold a place and count as "this NIK has a booking that day".
+    ACTIVE_STATUSES = (Status.PENDING, Status.BOOKED, Status.CHECKED_IN)
 
     class Channel(models.TextChoices):
         WEB = "web", _("Web")
@@ -195,6 +206,18 @@ class Booking(models.Model):
         blank=True,
         related_name="+",
     )
+    # Confirmation by a one-time code sent to the phone (bookings.confirm).
+    hold_until = models.DateTimeField(_("place held until"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    otp_digest = models.CharField(max_length=64, blank=True, editable=False)
+    otp_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    otp_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    otp_sends = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The kiosk's second factor: a keyed digest of the NIK's last digits (bookings.proof).
+    nik_tail_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # Wrong NIKs (or NIK digits) given with this code, and the lock they caused.
+    proof_failures = models.PositiveSmallIntegerField(_("wrong NIKs"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     class Meta:
         ordering = ["date", "slot__starts_at"]
@@ -203,14 +226,18 @@ class Booking(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["nik_digest", "service", "date"],
-                condition=Q(status__in=["booked", "checked_in"]),
-                name="one_active_booking_per_nik_service_day",
+                condition=Q(status__in=["pending", "booked", "checked_in"]),
+                name="one_active_booking_per_nik_service_day_v2",
             ),
         ]
         indexes = [
             models.Index(fields=["slot", "status"], name="booking_slot_status_idx"),
             # The no-show sweep and the day summaries: open bookings of past days.
             models.Index(fields=["status", "date"], name="booking_status_date_idx"),
+            # The per-phone limits (bookings.limits).
+            models.Index(fields=["phone", "date"], name="booking_phone_date_idx"),
+            # The sweep of holds not confirmed in time.
+            models.Index(fields=["status", "hold_until"], name="booking_status_hold_idx"),
         ]
 
     def __str__(self) -> str:

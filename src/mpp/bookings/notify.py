@@ -1,11 +1,14 @@
-"""The messages a booking sends: confirmation, day-before reminder, cancellation, new time.
+"""The messages a booking sends: its one-time code, confirmation, day-before reminder,
+cancellation, new time.
 
 Why: the citizen must have the booking code in hand (SMS, and e-mail when given)
 and be reminded the day before. Messages go through the notification outbox
 (mpp.notifications.services.message_enqueue) inside the booking's own transaction,
 so a message exists if and only if the change committed. The context carries the
 booking code, service, mall, date, slot and the citizen's name; never the NIK or the
-phone number (the phone is only the SMS recipient).
+phone number (the phone is only the SMS recipient). The one-time code goes by SMS only
+(template booking_code, in src/mpp/bookings/templates/notifications/), and the
+confirmation and reminder only once the booking is confirmed with it.
 """
 
 from __future__ import annotations
@@ -115,3 +118,20 @@ def booking_rescheduled(booking: Booking, *, now: dt.datetime | None = None) -> 
 def booking_cancelled(booking: Booking) -> None:
     _withdraw_reminders(booking)
     _send(booking, "booking_cancelled", "cancelled")
+
+
+def booking_code(booking: Booking, *, otp: str, minutes: int) -> None:
+    """Queue the one-time code that confirms the booking (SMS to its phone only)."""
+    message_enqueue(
+        channel="sms",
+        recipient=booking.phone,
+        template="booking_code",
+        context={
+            "code": booking.code,
+            "otp": otp,
+            "mall": booking.mall.name,
+            "minutes": minutes,
+            "language": _language(),
+        },
+        dedupe_key=f"booking:{booking.pk}:otp:{booking.otp_sends}",
+    )

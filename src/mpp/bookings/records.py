@@ -10,7 +10,6 @@ the phone number).
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from mpp.bookings.models import Booking, BookingPolicy
 from mpp.bookings.validation import code_clean, nik_digits
 from mpp.core.errors import Conflict, NotFound
 from mpp.core.events import event_record
-from mpp.core.pii import nik_digest
+from mpp.core.pii import nik_digest_matches
 
 
 def booking_event(booking: Booking, kind: str, *, actor_id: int | None = None, **extra) -> None:
@@ -73,7 +72,7 @@ def booking_locked(code: str, nik: str | None, *, proof: bool) -> Booking:
     )
     if booking is None:
         raise not_found()
-    if digits is not None and not hmac.compare_digest(booking.nik_digest, nik_digest(digits)):
+    if digits is not None and not nik_digest_matches(booking.nik_digest, digits):
         raise not_found()
     return booking
 

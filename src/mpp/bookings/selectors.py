@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hmac
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -21,7 +20,7 @@ from mpp.bookings.models import Booking, BookingPolicy, Slot
 from mpp.bookings.validation import code_clean, nik_digits
 from mpp.catalog.models import Mall, Offering
 from mpp.core.hotcache import HotCache
-from mpp.core.pii import nik_digest
+from mpp.core.pii import nik_digest_matches
 from mpp.queueing.models import Priority, Source, Ticket
 
 # Tickets that use the walk-in (or priority) places: everything but bookings and vans.
@@ -74,7 +73,7 @@ def booking_by_code(code: str, nik: str | None) -> Booking | None:
     digits = nik_digits(nik)
     if digits is None:
         return None
-    return booking if hmac.compare_digest(booking.nik_digest, nik_digest(digits)) else None
+    return booking if nik_digest_matches(booking.nik_digest, digits) else None
 
 
 def _day_capacity(offering: Offering, date: dt.date) -> tuple[int, int] | None:

@@ -11,10 +11,14 @@ event; no NIK or phone number ever goes into an event, a message context or a lo
 
     slots_ensure(*, offering_id, date) -> list[Slot]
     booking_create(*, mall, service_code, date, slot_start, nik, name, phone, email="",
-                   channel, now=None) -> Booking
+                   channel, now=None) -> Booking   (PENDING: holds its place, sends a code)
+    booking_confirm(*, code, otp, now=None) -> Booking   (BOOKED: the place for good)
+    booking_code_resend(*, code, now=None) -> Booking
+    holds_expire(*, now=None, **filters) -> int
     booking_cancel(*, code, nik) -> Booking
     booking_reschedule(*, code, nik, date, slot_start, now=None) -> Booking
-    booking_check_in(*, code, nik=None, actor_id=None, mall=None, now=None) -> Ticket
+    booking_check_in(*, code, nik=None, nik_tail=None, actor_id=None, mall=None,
+                     now=None) -> Ticket
     bookings_mark_no_shows(*, now=None) -> int
     walkin_ticket_issue(*, mall, service_code, priority="regular", source="kiosk",
                         actor_id=None) -> Ticket
@@ -25,18 +29,24 @@ code plus the NIK is the citizen's proof; staff (officer console, kiosk) check i
 with the code alone (nik=None), passing their `mall` so another mall's code is not
 found. Codes are 8 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ, typed in any case
 with spaces or dashes. booking_create/cancel/reschedule queue SMS (and e-mail) through
-the notification outbox (bookings.notify). Reads for pages and the API are in
+the notification outbox (bookings.notify); a new booking is confirmed by the one-time
+code sent to its phone (bookings.confirm), and one phone number may hold only a few
+places a day (bookings.limits). Proof by NIK is counted and locked after too many wrong
+tries (bookings.proof). Reads for pages and the API are in
 bookings.selectors: slots_for, booking_by_code, walkin_left, priority_left,
 day_booking_summary; dates in bookings.calendar: bookable_dates, is_open_day.
 
 Errors (core.errors, turned into {"code", "message"} by the API):
   Invalid 422: invalid_nik, invalid_name, invalid_phone, invalid_email, invalid_date,
-    invalid_slot, invalid_channel;
-  Conflict 409: slot_full, duplicate_booking, window_closed, reschedule_limit,
+    invalid_slot, invalid_channel, invalid_otp;
+  Conflict 409: phone_limit, otp_expired, otp_attempts_exhausted, otp_sends_exhausted,
+    slot_full, duplicate_booking, window_closed, reschedule_limit,
     checkin_too_early, checkin_too_late, invalid_state, walkin_full (and, in theory,
     code_exhausted when 8 random codes in a row were taken);
   NotFound 404: service_not_found, booking_not_found (also when the NIK does not
-    match: the answer does not say which).
+    match: the answer does not say which);
+  429: booking_locked (too many wrong NIKs with this code), rate_limited (a new code
+    asked for too soon).
 """
 
 from __future__ import annotations
@@ -50,14 +60,23 @@ from django.utils.translation import gettext as _
 from mpp.bookings import notify
 from mpp.bookings.calendar import date_refusal, slot_start
 from mpp.bookings.checkin import booking_check_in, bookings_mark_no_shows
+from mpp.bookings.confirm import (
+    HOLD_MINUTES,
+    booking_code_resend,
+    booking_confirm,
+    holds_expire,
+    otp_issue,
+)
+from mpp.bookings.limits import phone_check, phone_lock
 from mpp.bookings.models import Booking, BookingPolicy, Slot
+from mpp.bookings.proof import proof_require, tail_digest, tail_of
 from mpp.bookings.records import (
     booking_event,
     booking_locked,
     day_label,
-    policy_of,
     require_booked,
 )
+from mpp.bookings.reschedule import booking_reschedule
 from mpp.bookings.slots import seat_release, seat_take, slots_ensure
 from mpp.bookings.validation import (
     code_new,
@@ -72,13 +91,17 @@ from mpp.bookings.walkin import walkin_ticket_issue
 from mpp.catalog.models import Mall, Offering, Service
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.hotcache import HotCache
-from mpp.core.pii import nik_digest, nik_mask
+from mpp.core.pii import nik_digest_candidates, nik_mask
 
 # Part of this module's interface, kept in their own modules for size.
 __all__ = [
     "booking_cancel",
     "booking_check_in",
+    "booking_code_resend",
+    "booking_confirm",
     "booking_create",
+    "booking_reschedule",
+    "holds_expire",
     "booking_reschedule",
     "bookings_mark_no_shows",
     "slots_ensure",
@@ -99,9 +122,9 @@ def _duplicate() -> Conflict:
     )
 
 
-def _has_active(digest: str, service_id: int, date: dt.date, *, exclude=None) -> bool:
+def _has_active(digests: list[str], service_id: int, date: dt.date, *, exclude=None) -> bool:
     qs = Booking.objects.filter(
-        nik_digest=digest, service_id=service_id, date=date, status__in=Booking.ACTIVE_STATUSES
+        nik_digest__in=digests, service_id=service_id, date=date, status__in=Booking.ACTIVE_STATUSES
     )
     return qs.exclude(pk=exclude).exists() if exclude else qs.exists()
 
@@ -181,23 +204,27 @@ def _slot(policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime
 _SLOT_WITH_DUPLICATE = """
 SELECT s.*, EXISTS (
     SELECT 1 FROM bookings_booking b
-    WHERE b.nik_digest = %s AND b.service_id = %s AND b.date = %s AND b.status IN (%s, %s)
+    WHERE b.nik_digest IN ({digests}) AND b.service_id = %s AND b.date = %s
+      AND b.status IN (%s, %s, %s)
 ) AS duplicate
 FROM bookings_slot s
 WHERE s.offering_id = %s AND s.date = %s AND s.starts_at = %s
 """
 
 
-def _slot_row(policy: BookingPolicy, date: dt.date, start: dt.time, digest: str) -> Slot | None:
+def _slot_row(
+    policy: BookingPolicy, date: dt.date, start: dt.time, digests: list[str]
+) -> Slot | None:
     """The slot, read with "does this NIK already hold an active booking of the service
     that day" (slot.duplicate), in ONE hand-written statement: the hottest read of the
     rush, where building the query with the ORM cost more than running it. Portable
     (only %s placeholders; values adapted by the backend)."""
     ops = connection.ops
     day, at = ops.adapt_datefield_value(date), ops.adapt_timefield_value(start)
-    params = [digest, policy.offering.service_id, day, *Booking.ACTIVE_STATUSES]
+    params = [*digests, policy.offering.service_id, day, *Booking.ACTIVE_STATUSES]
     params += [policy.offering_id, day, at]
-    rows = list(Slot.objects.raw(_SLOT_WITH_DUPLICATE, params))
+    sql = _SLOT_WITH_DUPLICATE.format(digests=", ".join(["%s"] * len(digests)))
+    rows = list(Slot.objects.raw(sql, params))
     if not rows:
         return None
     slot = rows[0]
@@ -206,14 +233,14 @@ def _slot_row(policy: BookingPolicy, date: dt.date, start: dt.time, digest: str)
 
 
 def _slot_with_duplicate(
-    policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime, digest: str
+    policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime, digests: list[str]
 ) -> Slot:
     """The slot with slot.duplicate; the day's slots are made first when this is the
     day's first booking."""
-    slot = _slot_row(policy, date, start, digest)
+    slot = _slot_row(policy, date, start, digests)
     if slot is None:
         _slot(policy, date, start, now)  # makes the day, or refuses the time
-        slot = _slot_row(policy, date, start, digest)
+        slot = _slot_row(policy, date, start, digests)
         if slot is None:
             raise _no_slot(start)
     if now >= slot_start(slot, policy.offering.mall):
@@ -234,11 +261,13 @@ def booking_create(
     channel: str,
     now: dt.datetime | None = None,
 ) -> Booking:
-    """Book a place in a slot for a citizen (NIK), within the service's published quota.
+    """Hold a place in a slot for a citizen (NIK), within the service's published quota.
 
     Everything is checked from reads first (input, window, slot, one booking per NIK,
-    places left); only then is the seat taken, by the single conditional UPDATE, and
-    the booking inserted, with its confirmation and reminder messages.
+    the phone number's limits, places left); only then is the seat taken, by the single
+    conditional UPDATE, and the booking inserted as PENDING: it holds the place for
+    HOLD_MINUTES, and the one-time code that confirms it is sent to the phone
+    (booking_confirm). Stale holds of the slot are expired first when it looks full.
     """
     now = now or timezone.now()
     day = date_clean(date)
@@ -251,12 +280,19 @@ def booking_create(
         raise Invalid(_("Unknown booking channel."), code="invalid_channel")
     policy = _policy(mall, service_code)
     _window_check(policy, day, now)
-    digest = nik_digest(nik)
-    slot = _slot_with_duplicate(policy, day, start, now, digest)
+    # The digest stored now, and every form an older key left (core.pii key rotation),
+    # so a NIK booked before a rotation is still one NIK.
+    digests = nik_digest_candidates(nik)
+    digest = digests[0]
+    slot = _slot_with_duplicate(policy, day, start, now, digests)
+    looks_taken = slot.duplicate or slot.online_left <= 0  # maybe holds nobody confirmed
+    if looks_taken and holds_expire(now=now, service_id=policy.offering.service_id, date=day):
+        slot = _slot_with_duplicate(policy, day, start, now, digests)
     if slot.duplicate:
         raise _duplicate()
     if slot.online_left <= 0:
         raise _slot_full()
+    phone_check(phone, day, now)
     offering = policy.offering
     booking = Booking(
         mall=mall,
@@ -270,7 +306,10 @@ def booking_create(
         phone=phone,
         email=email,
         channel=channel,
+        status=Booking.Status.PENDING,
+        hold_until=now + dt.timedelta(minutes=HOLD_MINUTES),
     )
+    booking.nik_tail_digest = tail_digest(booking.pk, tail_of(nik))
     for _attempt in range(CODE_ATTEMPTS):
         booking.code = code_new()
         try:
@@ -279,90 +318,44 @@ def booking_create(
             # The whole transaction rolled back, the seat with it. Either the same NIK
             # won a race a moment ago, or (about 1 in 10^6) the random code was taken.
             booking._state.adding = True
-            if _has_active(digest, offering.service_id, day):
+            if _has_active(digests, offering.service_id, day):
                 raise _duplicate() from None
     raise Conflict(_("Please try again."), code="code_exhausted")
 
 
 @transaction.atomic
 def _booking_insert(booking: Booking, *, now: dt.datetime) -> Booking:
-    """Take the seat and write the booking, its event and its messages: one transaction,
-    no savepoints (a unique violation aborts it whole and booking_create decides)."""
+    """Take the seat and write the booking, its event and its one-time code: one
+    transaction, no savepoints (a unique violation aborts it whole and booking_create
+    decides). The phone number's limits are counted again under its lock."""
+    phone_lock(booking.phone)
+    phone_check(booking.phone, booking.date, now)
     if not seat_take(booking.slot_id):
         raise _slot_full()
+    booking.otp_sends = 0
+    otp_issue(booking, now=now)
     booking.save(force_insert=True)
     booking.slot.online_booked += 1
     booking_event(booking, "created")
-    notify.booking_confirmed(booking, now=now)
     return booking
 
 
-@transaction.atomic
 def booking_cancel(*, code: str, nik: str) -> Booking:
-    """The citizen cancels (code + NIK as proof); the place goes back to the quota."""
-    booking = booking_locked(code, nik, proof=True)
-    require_booked(booking)
+    """The citizen cancels (code + NIK as proof); the place goes back to the quota.
+    A booking not confirmed yet can be cancelled too (its hold is let go)."""
+    proof_require(code, nik=nik)  # outside the transaction: a wrong NIK stays counted
+    return _cancel(code)
+
+
+@transaction.atomic
+def _cancel(code: str) -> Booking:
+    booking = booking_locked(code, None, proof=False)
+    if booking.status != Booking.Status.PENDING:
+        require_booked(booking)
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
     seat_release(booking.slot_id)
     booking_event(booking, "cancelled")
     notify.booking_cancelled(booking)
-    return booking
-
-
-@transaction.atomic
-def booking_reschedule(
-    *,
-    code: str,
-    nik: str,
-    date: dt.date | str,
-    slot_start: dt.time | str,
-    now: dt.datetime | None = None,
-) -> Booking:
-    """Move a booking to another slot (code + NIK as proof), up to the policy's limit.
-
-    The new place is taken and the old one given back in the same transaction (in
-    slot id order, so two reschedules crossing each other cannot deadlock).
-    """
-    now = now or timezone.now()
-    day = date_clean(date)
-    start = time_clean(slot_start)
-    booking = booking_locked(code, nik, proof=True)
-    require_booked(booking)
-    policy = policy_of(booking)
-    if booking.reschedule_count >= policy.reschedule_limit:
-        raise Conflict(
-            _("This booking cannot be rescheduled again; cancel it and book anew."),
-            code="reschedule_limit",
-        )
-    _window_check(policy, day, now)
-    old = booking.slot
-    new = _slot(policy, day, start, now)
-    if new.pk == old.pk:
-        raise Invalid(_("The booking is already in this slot."), code="invalid_slot")
-    if day != booking.date and _has_active(
-        booking.nik_digest, booking.service_id, day, exclude=booking.pk
-    ):
-        raise _duplicate()
-    if new.online_left <= 0:
-        raise _slot_full()
-    if new.pk < old.pk:
-        if not seat_take(new.pk):
-            raise _slot_full()
-        seat_release(old.pk)
-    else:
-        seat_release(old.pk)
-        if not seat_take(new.pk):
-            raise _slot_full()
-    from_date, from_slot = booking.date, old.label
-    booking.slot, booking.date = new, day
-    booking.reschedule_count += 1
-    try:
-        with transaction.atomic():
-            booking.save(update_fields=["slot", "date", "reschedule_count"])
-    except IntegrityError:
-        raise _duplicate() from None
-    booking_event(booking, "rescheduled", from_date=from_date.isoformat(), from_slot=from_slot)
-    notify.booking_rescheduled(booking, now=now)
     return booking

@@ -7,7 +7,7 @@ The only page POST that books is .../pesan/kirim/ (for settings.MPP_SHED_PATHS).
 
 from django.urls import path
 
-from mpp.bookings.views import book, ics, kiosk, manage, officer, public
+from mpp.bookings.views import book, confirm, ics, kiosk, manage, officer, public
 
 urlpatterns = [
     path("m/<slug:mall>/", public.mall_home, name="mall-home"),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("booking/", manage.booking_lookup, name="booking-lookup"),
     path("booking/<str:code>/", manage.booking_detail, name="booking-detail"),
     path("booking/<str:code>/ics/", ics.booking_ics, name="booking-ics"),
+    path("booking/<str:code>/konfirmasi/", confirm.booking_confirm_page, name="booking-confirm"),
 ]

@@ -122,16 +122,35 @@ def email_clean(email: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+# Dates a booking can concern at all: far enough from date.min and date.max that the
+# window arithmetic (date - window_days, date + 1 day) never overflows (was a 500).
+DATE_MIN = dt.date(2000, 1, 1)
+DATE_MAX = dt.date(2199, 12, 31)
+
+
+def date_in_range(value: dt.date) -> dt.date:
+    """`value` if it lies between DATE_MIN and DATE_MAX, else Invalid (invalid_date)."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise Invalid(
+            _("The date must lie between %(first)s and %(last)s.")
+            % {"first": DATE_MIN.isoformat(), "last": DATE_MAX.isoformat()},
+            code="invalid_date",
+        )
+    return value
+
+
 def date_clean(value: dt.date | str) -> dt.date:
-    """A date given as a date or "YYYY-MM-DD", or Invalid (invalid_date)."""
+    """A date given as a date or "YYYY-MM-DD" (between DATE_MIN and DATE_MAX), or
+    Invalid (invalid_date)."""
     if isinstance(value, dt.datetime):
         raise Invalid(_("Give a date without a time."), code="invalid_date")
     if isinstance(value, dt.date):
-        return value
+        return date_in_range(value)
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        day = dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise Invalid(_("Give the date as YYYY-MM-DD."), code="invalid_date") from None
+    return date_in_range(day)
 
 
 def time_clean(value: dt.time | str) -> dt.time:

@@ -3,13 +3,17 @@
     step 1  choose a day   GET  .../pesan/                 (links, one per open day)
             choose a time  GET  .../pesan/?tanggal=YYYY-MM-DD   (radio buttons)
     step 2  your data      POST step=slot  -> the form; POST step=data checks it
-    step 3  check, confirm POST .../pesan/kirim/ books, then redirects to /booking/<code>/
+    step 3  check, confirm POST .../pesan/kirim/ holds the place and sends a code by SMS,
+                           then redirects to /booking/<code>/konfirmasi/
+    step 4  the SMS code   POST /booking/<code>/konfirmasi/ books for good (views/confirm.py),
+                           then redirects to /booking/<code>/
 
 Why this way: each screen asks one thing, and every step is a plain form. What was
 chosen travels in hidden fields of the POST body, so the NIK and the phone number are
 never in a URL (nor in the session or a log); only the day, which is not personal,
 is in the address of the time step. The final POST is rate-limited per IP and per NIK
-(mpp.core.ratelimit) and carries a form key (mpp.core.formkeys, the records the API's
+(mpp.core.ratelimit; one mobile number also holds only a few places a day:
+bookings.limits) and carries a form key (mpp.core.formkeys, the records the API's
 Idempotency-Key uses, in the database: it holds while Redis is down): sending the same
 form twice (a double tap, a resend after a dropped connection) shows the booking it made
 instead of a "duplicate".
@@ -244,14 +248,17 @@ def _after_confirm(request, place: Place):
     except DomainError as exc:
         return _refused(request, place, choice, form, exc)
     if not replayed:
-        messages.success(request, _("Your booking is confirmed."))
-    return redirect("booking-detail", code=result["code"])
+        messages.info(request, _("Almost done: type the code we sent you by SMS."))
+    return redirect("booking-confirm", code=result["code"])
 
 
 def _refused(request, place: Place, choice, form: CitizenForm, exc: DomainError):
     day, start = choice
     if exc.code in FIELD_OF_CODE and isinstance(exc, Invalid):
         form.add_error(FIELD_OF_CODE[exc.code], field_error(exc))
+        return _data(request, place, choice, form, status=exc.status)
+    if exc.code == "phone_limit":
+        form.add_error("phone", problem(exc).text)
         return _data(request, place, choice, form, status=exc.status)
     if exc.code == "slot_full":
         return _slots(request, place, day, error=problem(exc), status=exc.status)

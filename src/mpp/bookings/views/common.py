@@ -48,9 +48,30 @@ MESSAGES = {
     "service_not_found": gettext_lazy("This service is not offered at this mall."),
     "code_exhausted": gettext_lazy("Something went wrong. Please try again."),
     "rate_limited": gettext_lazy("Too many attempts. Please wait a moment and try again."),
+    "invalid_otp": gettext_lazy("This code is not right. Check the SMS and type it again."),
+    "otp_expired": gettext_lazy("This code has expired. Ask for a new code."),
+    "otp_attempts_exhausted": gettext_lazy("Too many wrong codes. Ask for a new code."),
+    "otp_sends_exhausted": gettext_lazy(
+        "No more codes can be sent for this booking. Please make a new booking."
+    ),
+    "phone_limit": gettext_lazy(
+        "This mobile number has reached its limit of bookings. "
+        "Each person needs to book with their own mobile number."
+    ),
+    "booking_locked": gettext_lazy(
+        "Too many wrong NIKs were given for this booking, so it is locked for a while. "
+        "An officer at the mall can help you: bring your KTP."
+    ),
 }
 # Codes whose service message adds something the plain sentence lacks.
-DETAILED = {"window_closed", "checkin_too_early", "invalid_state"}
+DETAILED = {
+    "window_closed",
+    "checkin_too_early",
+    "invalid_state",
+    "invalid_otp",
+    "phone_limit",
+    "booking_locked",
+}
 
 
 @dataclass

@@ -20,6 +20,7 @@ from mpp.bookings.calendar import (
     slot_times,
     window_opens,
 )
+from mpp.bookings.confirm import holds_expire
 from mpp.bookings.models import BookingPolicy, ClosedDay, Slot
 from mpp.bookings.selectors import slots_for
 from mpp.bookings.services import slots_ensure
@@ -63,6 +64,7 @@ def _places(policy: BookingPolicy, dates: list[dt.date], now: dt.datetime) -> di
     offering = policy.offering
     for date in dates:
         slots_ensure(offering_id=offering.pk, date=date)
+    holds_expire(now=now, offering_id=offering.pk, date__in=dates)
     left = dict.fromkeys(dates, 0)
     mall = offering.mall
     for slot in Slot.objects.filter(offering=offering, date__in=dates):
@@ -124,6 +126,7 @@ def day_slots(policy: BookingPolicy, date: dt.date, now: dt.datetime) -> list[Sl
     """The date's slots that have not started, each with `online_left` and `is_full`."""
     offering = policy.offering
     slots_ensure(offering_id=offering.pk, date=date)
+    holds_expire(now=now, offering_id=offering.pk, date=date)  # free places nobody confirmed
     slots = [s for s in slots_for(offering, date, now=now) if not s.has_started]
     for slot in slots:
         slot.is_full = slot.online_left <= 0

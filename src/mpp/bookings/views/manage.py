@@ -1,12 +1,14 @@
 """The booking page (code, QR code, check-in time, what to bring) and "my booking".
 
 Why: after booking, a citizen needs one page to show at the mall or print: the code in
-big letters, a QR code the kiosk scans, the day and time, and what to bring. The code
-is not personal data, so the page is reached by it alone and shows the NIK and the
-phone number only masked. Changing a booking needs more: "my booking" asks for the
-code and the NIK (a wrong NIK looks exactly like a wrong code) in a POST form, and the
-NIK then travels in the hidden fields of each following form, never in a URL. Cancel
-has a confirm step; a reschedule chooses a day, then a time, like a new booking.
+big letters, a QR code the kiosk scans, the day and time, and what to bring. The page is
+reached by the code alone, so it shows nothing personal: the name, the masked NIK (last
+4 digits) and the masked phone number appear only after the NIK is given in a POST form
+(the second factor). Changing a booking needs the same: "my booking" asks for the code
+and the NIK (a wrong NIK looks exactly like a wrong code), and the NIK then travels in
+the hidden fields of each following form, never in a URL. Wrong NIKs are counted per
+code and lock it for a while (bookings.proof). Cancel has a confirm step; a reschedule
+chooses a day, then a time, like a new booking.
 """
 
 from __future__ import annotations
@@ -23,20 +25,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from mpp.bookings.calendar import slot_end, slot_start
+from mpp.bookings.confirm import booking_hold_state
 from mpp.bookings.forms import QR_PREFIX, LookupForm, code_from_scan
 from mpp.bookings.models import Booking
+from mpp.bookings.proof import BookingLocked, proof_require
 from mpp.bookings.records import policy_of
 from mpp.bookings.selectors import booking_by_code
 from mpp.bookings.services import booking_cancel, booking_reschedule
 from mpp.bookings.validation import code_clean, date_clean, time_clean
 from mpp.bookings.views.common import Problem, code_grouped, problem, problem_of, too_many
 from mpp.bookings.views.days import booking_days, day_slots, is_bookable
+from mpp.catalog.hours import ZONE_ABBR
 from mpp.catalog.pages import fee_label
 from mpp.core.errors import DomainError, Invalid
 from mpp.core.pii import phone_mask
 from mpp.core.qr import qr_svg
 from mpp.core.ratelimit import ratelimit_check
-from mpp.queueing.views.ticket import ZONE_ABBR
 
 
 def booking_facts(booking: Booking) -> dict:
@@ -59,19 +63,43 @@ def booking_facts(booking: Booking) -> dict:
         "phone_masked": phone_mask(booking.phone),
         "fee": fee_label(booking.service.fee, varies=booking.service.fee_varies),
         "is_booked": booking.status == Booking.Status.BOOKED,
+        "is_pending": booking.status == Booking.Status.PENDING,
+        "show_personal": True,  # pages that were given the NIK (detail: see _personal)
         "reschedules_left": max(policy.reschedule_limit - booking.reschedule_count, 0),
     }
 
 
+def _personal(request, booking: Booking) -> tuple[bool, Problem | None, int]:
+    """(show the personal details, the problem to show, status) for the detail page's
+    POST with the NIK (the second factor); GET never shows them."""
+    if request.method != "POST":
+        return False, None, 200
+    limited = ratelimit_check(request, name="lookup")
+    if not limited.allowed:
+        return False, problem_of("rate_limited"), 429
+    nik = str(request.POST.get("nik", ""))[:40]
+    try:
+        proof_require(booking.code, nik=nik)
+    except BookingLocked as exc:
+        return False, problem(exc), exc.status
+    except DomainError:
+        text = _("This NIK does not match the booking. Check it and try again.")
+        return False, Problem("booking_not_found", text), 404
+    return True, None, 200
+
+
 @never_cache
 def booking_detail(request, code: str):
-    """GET /booking/<code>/: the booking to show at the mall, print or save."""
+    """GET /booking/<code>/: the booking to show at the mall, print or save (nothing
+    personal). POST with the NIK: the same page with the name, masked NIK and phone."""
     canonical = code_clean(code)
     if canonical is not None and canonical != code:
         return redirect("booking-detail", code=canonical)
     booking = booking_by_code(code, None)
     if booking is None:
         raise Http404(_("No booking with this code."))
+    booking = booking_hold_state(booking)
+    show_personal, error, status = _personal(request, booking)
     context = booking_facts(booking)
     payload = QR_PREFIX + booking.code
     context.update(
@@ -81,10 +109,16 @@ def booking_detail(request, code: str):
             "qr_payload": payload,
             "ics_url": reverse("booking-ics", args=[booking.code]),
             "manage_url": reverse("booking-lookup") + f"?kode={booking.code}",
-            "ticket_url": reverse("ticket", args=[booking.ticket_id]) if booking.ticket_id else "",
+            "ticket_url": (
+                reverse("ticket", args=[booking.ticket.secret]) if booking.ticket_id else ""
+            ),
+            "confirm_url": reverse("booking-confirm", args=[booking.code]),
+            "detail_url": reverse("booking-detail", args=[booking.code]),
+            "show_personal": show_personal,
+            "error": error,
         }
     )
-    return render(request, "bookings/detail.html", context)
+    return render(request, "bookings/detail.html", context, status=status)
 
 
 # My booking -----------------------------------------------------------------------
@@ -103,13 +137,20 @@ def booking_lookup(request):
     if not limited.allowed:
         return too_many(request, limited, back_url=reverse("booking-lookup"))
     code, nik = form.cleaned_data["code"], form.cleaned_data["nik"]
+    try:
+        proof_require(code, nik=nik)  # counts wrong NIKs; locks the code after too many
+    except BookingLocked as exc:
+        return _lookup_page(request, form, error=problem(exc), status=exc.status)
+    except DomainError:
+        return _lookup_page(request, form, error=problem_of("booking_not_found"), status=404)
     booking = booking_by_code(code, nik)
     if booking is None:
         return _lookup_page(request, form, error=problem_of("booking_not_found"), status=404)
+    booking = booking_hold_state(booking)
     action = request.POST.get("action", "find")
     proof = {"code": booking.code, "nik": nik}
     if action == "cancel":
-        if booking.status != Booking.Status.BOOKED:
+        if booking.status not in (Booking.Status.BOOKED, Booking.Status.PENDING):
             error = problem_of("invalid_state")
             return _page(request, "bookings/manage.html", booking, proof, error=error, status=409)
         return _page(request, "bookings/cancel_confirm.html", booking, proof)

@@ -4,7 +4,7 @@ whose booking the kiosk refused.
 Why: the officer types the booking code, sees who booked (name, masked NIK) to compare
 with the KTP in front of them, and checks the booking in; the ticket can then be printed.
 The check-in is recorded with the officer as actor. Only staff who may operate counters
-in the mall (accounts.selectors.can_operate_mall) get the page; the console links to it.
+in the mall (accounts.access, action booking.check_in) get the page; the console links to it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from mpp.accounts.selectors import can_operate_mall
+from mpp.accounts import access
 from mpp.bookings.forms import code_from_scan
 from mpp.bookings.selectors import booking_by_code
 from mpp.bookings.services import booking_check_in
@@ -38,7 +38,7 @@ def _page(request, mall, *, typed="", booking=None, ticket=None, error=None, sta
 def officer_check_in(request, mall: str):
     """GET: the code field. POST action=find: the booking. POST action=check_in: do it."""
     mall_obj = mall_or_404(mall)
-    if not can_operate_mall(request.user, mall_obj.pk):
+    if not access.allowed(request.user, "booking.check_in", mall_obj):
         raise PermissionDenied(_("You may not operate counters in this mall."))
     if request.method != "POST":
         return _page(request, mall_obj)
