@@ -5,14 +5,19 @@ delivered by the real worker to a real local HTTP gateway (tests/notifications/g
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from mpp.assistant.cloudapi import MESSAGE_MAX_AGE, MESSAGE_MAX_SKEW, notification_parse
 from mpp.assistant.models import InboundReceipt
+from mpp.assistant.services import RECEIPTS_KEPT, assistant_cleanup
 from mpp.notifications.models import Message
 from tests.assistant.test_webhook import deliver, gateway, setup  # noqa: F401 (fixtures)
 
@@ -28,11 +33,12 @@ def cloud(settings):
     settings.MPP_WHATSAPP_VERIFY_TOKEN = VERIFY
 
 
-def text_message(body: str, wamid: str, sender: str = WA_ID) -> dict:
+def text_message(body: str, wamid: str, sender: str = WA_ID, sent: float | None = None) -> dict:
+    """A text message as Meta sends it, sent now (or at Unix time `sent`)."""
     return {
         "from": sender,
         "id": wamid,
-        "timestamp": "1760000000",
+        "timestamp": str(int(time.time() if sent is None else sent)),
         "type": "text",
         "text": {"body": body},
     }
@@ -211,3 +217,77 @@ def test_an_unknown_mall_is_404(demo):
     response = post(body, url=f"{URL}?mall=no-such-mall")
     assert response.status_code == 404 and response.json()["code"] == "mall_not_found"
     assert not InboundReceipt.objects.exists()
+
+
+# Replays: a signed body is valid for ever, the receipts are not ---------------------
+
+
+def test_the_window_is_shorter_than_the_receipts_are_kept():
+    assert MESSAGE_MAX_AGE + MESSAGE_MAX_SKEW < RECEIPTS_KEPT
+
+
+def test_a_correctly_signed_old_body_replayed_after_the_purge_is_not_answered(demo, gateway):  # noqa: F811
+    # Captured eight days ago, answered then; its receipt is gone by now. Replayed with
+    # its valid signature, it must not be answered a second time.
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    body = envelope(messages=[text_message("ktp hilang", "wamid.OLD1", sent=eight_days_ago)])
+    url = f"{URL}?mall={demo.code}"
+    assert assistant_cleanup(now=timezone.now())[1] == 0  # no receipt remembers it
+    response = post(body, url=url)
+    assert response.status_code == 200
+    assert response.json() == {"queued": 0, "duplicate": 0, "rate_limited": 0, "ignored": 1}
+    deliver()
+    assert gateway.requests == [] and not Message.objects.exists()
+    assert not InboundReceipt.objects.exists()
+
+
+def test_a_message_answered_then_purged_is_not_answered_again(demo, gateway):  # noqa: F811
+    body = envelope(messages=[text_message("ktp hilang", "wamid.PURGE1")])
+    url = f"{URL}?mall={demo.code}"
+    assert post(body, url=url).json()["queued"] == 1
+    # a week later the receipt is purged; the same signed body comes again
+    later = timezone.now() + RECEIPTS_KEPT + dt.timedelta(hours=1)
+    assert assistant_cleanup(now=later)[1] == 1 and not InboundReceipt.objects.exists()
+    raw = json.dumps(body).encode()
+    assert notification_parse(raw, now=later).messages == ()
+    assert notification_parse(raw, now=later).ignored == 1
+
+
+@pytest.mark.parametrize(
+    ("label", "offset"),
+    [
+        ("a day and a minute old", -(24 * 3600 + 60)),
+        ("ten minutes in the future", 10 * 60),
+    ],
+)
+def test_messages_outside_the_window_are_ignored(demo, gateway, label, offset):  # noqa: F811
+    body = envelope(messages=[text_message("ktp", f"wamid.W{offset}", sent=time.time() + offset)])
+    response = post(body, url=f"{URL}?mall={demo.code}")
+    assert response.status_code == 200, label
+    assert response.json()["queued"] == 0 and response.json()["ignored"] == 1
+    assert not InboundReceipt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "stamp", [None, "", "soon", "-5", 1.5, True, "99999999999999", "9" * 5000, 10**50]
+)
+def test_a_message_without_a_usable_timestamp_is_ignored(demo, gateway, stamp):  # noqa: F811
+    message = text_message("ktp", "wamid.T1")
+    if stamp is None:
+        del message["timestamp"]
+    else:
+        message["timestamp"] = stamp
+    response = post(envelope(messages=[message]), url=f"{URL}?mall={demo.code}")
+    assert response.status_code == 200
+    assert response.json()["queued"] == 0 and response.json()["ignored"] == 1
+
+
+def test_messages_inside_the_window_are_answered(demo, gateway):  # noqa: F811
+    body = envelope(
+        messages=[
+            text_message("ktp hilang", "wamid.IN1", sent=time.time() - 23 * 3600),
+            text_message("ktp hilang", "wamid.IN2", sent=time.time() + 60),
+        ]
+    )
+    response = post(body, url=f"{URL}?mall={demo.code}")
+    assert response.json() == {"queued": 2, "duplicate": 0, "rate_limited": 0, "ignored": 0}

@@ -81,6 +81,7 @@ def file_one(world: World, **kwargs):
         "description": "Saya menunggu tiga jam tanpa kejelasan.",
         "channel": "web",
         "service_code": world.offering_a.service.code,
+        "consent": True,  # the citizen agreed to their contact details being used
     }
     values.update(kwargs)
     return complaint_file(**values)

@@ -1,5 +1,6 @@
-"""The complaint API: file (public), follow by tracking code (public, no personal data),
-the staff list and steps; every error is JSON {"code", "message"} with its 4xx."""
+"""The complaint API: file (public, contact details only with consent), follow by tracking
+code sent in a POST body (public, no personal data), the staff list and steps on internal
+ids (no tracking code in any URL); every error is JSON {"code", "message"} with its 4xx."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ def body(world, **extra) -> dict:
     return data
 
 
+def track(client, code: str):
+    return post_json(client, "/api/v1/complaints/track", {"code": code})
+
+
 def counts():
     return Complaint.objects.count(), ComplaintAction.objects.count(), Event.objects.count()
 
@@ -58,11 +63,13 @@ def test_published_names_match_the_models():
 def test_file_and_follow_a_complaint(client, world):
     url = f"/api/v1/malls/{world.mall.code}/complaints"
     response = post_json(
-        client, url, body(world, name="Budi", phone="0812 3456 7890", email="b@example.com")
+        client,
+        url,
+        body(world, name="Budi", phone="0812 3456 7890", email="b@example.com", consent=True),
     )
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["status"] == "received" and created["booth"] == world.booth_a.name
+    assert created["status"] == "received" and created["booth"] is None  # pungli: the manager
     assert created["first_response_due"] < created["resolution_due"]
     assert created["history"][0]["step"] == "received"
     complaint = Complaint.objects.get()
@@ -73,9 +80,25 @@ def test_file_and_follow_a_complaint(client, world):
         assert secret not in text
 
     code = complaint.code
-    public = client.get(f"/api/v1/complaints/{code[:5]}-{code[5:].lower()}")
+    public = track(client, f"{code[:5]}-{code[5:].lower()}")
     assert public.status_code == 200 and public.json()["code"] == code
     assert public.json()["first_response_overdue"] is False
+
+
+def test_contact_details_need_consent_like_the_web_form(client, world):
+    url = f"/api/v1/malls/{world.mall.code}/complaints"
+    before = counts()
+    for contact in ({"phone": "081234567890"}, {"email": "b@example.com"}):
+        for consent in ({}, {"consent": False}):
+            refused = post_json(client, url + "?lang=en", body(world, **contact, **consent))
+            assert_error(refused, 422, "consent_required")
+            assert "consent" in refused.json()["message"]
+    assert counts() == before and not Message.objects.exists()
+    # without contact details no consent is needed; with consent they are used
+    assert post_json(client, url, body(world)).status_code == 201
+    given = post_json(client, url, body(world, phone="081234567890", consent=True))
+    assert given.status_code == 201
+    assert Message.objects.filter(template="complaint_received").count() == 1
 
 
 def test_file_anonymously_without_a_service(client, world):
@@ -126,11 +149,29 @@ def test_a_retry_with_the_same_idempotency_key_files_once(client, world):
 
 
 def test_lookup_errors_and_limit(client, world, settings):
-    assert_error(client.get("/api/v1/complaints/ABCDEFGHJK"), 404, "complaint_not_found")
-    assert_error(client.get("/api/v1/complaints/nope"), 404, "complaint_not_found")
+    assert_error(track(client, "ABCDEFGHJK"), 404, "complaint_not_found")
+    assert_error(track(client, "nope"), 404, "complaint_not_found")
+    assert_error(post_json(client, "/api/v1/complaints/track", {}), 422, "validation_error")
     settings.MPP_RATE_LIMITS = {**settings.MPP_RATE_LIMITS, "complaint_lookup_ip": (1, 60)}
-    client.get("/api/v1/complaints/ABCDEFGHJK")
-    assert_error(client.get("/api/v1/complaints/ABCDEFGHJK"), 429, "rate_limited")
+    track(client, "ABCDEFGHJK")
+    assert_error(track(client, "ABCDEFGHJK"), 429, "rate_limited")
+
+
+def test_the_tracking_code_is_never_in_a_url(client, world):
+    complaint = file_one(world)
+    # the old GET by code in the path is gone: the code would be in every access log
+    gone = client.get(f"/api/v1/complaints/{complaint.code}")
+    assert gone.status_code in (404, 405) and "code" in gone.json()
+    # staff name the complaint by its id; a code in its place is no id
+    by_code = post_json(
+        client, f"/api/v1/complaints/{complaint.code}/verify", {}, **bearer(world.manager)
+    )
+    assert by_code.status_code == 422 and Complaint.objects.get().status == "received"
+    from mpp.api.v1 import api as v1
+
+    paths = v1.get_openapi_schema()["paths"]
+    assert "/api/v1/complaints/track" in paths and "/api/v1/complaints/{code}" not in paths
+    assert not [p for p in paths if "complaint" in p and "{code}" in p]
 
 
 @pytest.mark.clock
@@ -138,7 +179,7 @@ def test_staff_list_with_filters(client, world):
     from tests.clock import working_days_ago
 
     # received 6 working days ago: first response (3) and answer (5) deadlines both past
-    late = file_one(world, now=working_days_ago(6), phone="081234567890")
+    late = file_one(world, now=working_days_ago(6), phone="081234567890", consent=True)
     fresh = file_one(world, service_code=world.offering_b.service.code)
     url = f"/api/v1/malls/{world.mall.code}/complaints"
     everything = client.get(url, **bearer(world.manager)).json()
@@ -168,7 +209,7 @@ def test_staff_list_errors(client, world):
 
 def test_steps_through_the_api(client, world):
     complaint = file_one(world, service_code="")
-    base = f"/api/v1/complaints/{complaint.code}"
+    base = f"/api/v1/complaints/{complaint.pk}"
     auth = bearer(world.manager)
     verified = post_json(client, f"{base}/verify", {"track": "dispute"}, **auth)
     assert verified.status_code == 200 and verified.json()["track"] == "dispute"
@@ -178,7 +219,7 @@ def test_steps_through_the_api(client, world):
     assert post_json(client, f"{base}/start", {}, **officer).json()["status"] == "in_progress"
     answered = post_json(client, f"{base}/answer", {"message": "Sudah diperbaiki."}, **officer)
     assert answered.json()["status"] == "answered"
-    public = client.get(base).json()
+    public = track(client, complaint.code).json()
     assert public["history"][-1]["message"] == "Sudah diperbaiki."
     assert [h["step"] for h in public["history"]] == [
         "received",
@@ -191,7 +232,7 @@ def test_steps_through_the_api(client, world):
 
 def test_step_errors(client, world, csrf_client):
     complaint = file_one(world)
-    base = f"/api/v1/complaints/{complaint.code}"
+    base = f"/api/v1/complaints/{complaint.pk}"
     assert_error(post_json(client, f"{base}/verify", {}), 401, "unauthorized")
     assert_error(
         post_json(client, f"{base}/verify", {}, **bearer(world.other_manager)), 403, "forbidden"
@@ -209,7 +250,7 @@ def test_step_errors(client, world, csrf_client):
         post_json(client, f"{base}/fly", {}, **bearer(world.manager)), 422, "validation_error"
     )
     assert_error(
-        post_json(client, "/api/v1/complaints/ABCDEFGHJK/verify", {}, **bearer(world.manager)),
+        post_json(client, "/api/v1/complaints/999999/verify", {}, **bearer(world.manager)),
         404,
         "complaint_not_found",
     )
@@ -224,6 +265,6 @@ def test_session_with_csrf_token_works(world, csrf_client):
     csrf_client.get(f"/m/{world.mall.code}/pengaduan/kelola/")
     token = csrf_client.cookies["csrftoken"].value
     response = post_json(
-        csrf_client, f"/api/v1/complaints/{complaint.code}/verify", {}, HTTP_X_CSRFTOKEN=token
+        csrf_client, f"/api/v1/complaints/{complaint.pk}/verify", {}, HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 200 and response.json()["status"] == "verified"

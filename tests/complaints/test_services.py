@@ -57,6 +57,43 @@ def test_filing_with_a_booth_or_nothing(world):
     assert desk.booth is None  # the manager verifies and forwards it
 
 
+@pytest.mark.parametrize("category", ["fees", "officer_behaviour"])
+def test_pungli_and_officer_complaints_go_to_the_manager_not_the_booth(world, category):
+    # about booth A's service: booth A's officers must not be the ones to handle it
+    complaint = file_one(world, category=category)
+    assert complaint.booth is None and complaint.about_booth == world.booth_a
+    assert complaint.service == world.offering_a.service
+    assert complaint.actions.get().booth is None
+    assert Event.objects.get(kind="complaint.received").data["booth_id"] is None
+    chosen = file_one(world, category=category, service_code="", booth_id=world.booth_b.pk)
+    assert chosen.booth is None and chosen.about_booth == world.booth_b
+    from mpp.complaints.selectors import complaints_for
+
+    for officer in (world.officer_a, world.supervisor_a, world.officer_b):
+        assert not complaints_for(officer).filter(pk=complaint.pk).exists()
+    assert complaints_for(world.manager).filter(pk=complaint.pk).exists()
+    with pytest.raises(Forbidden):
+        complaint_act(complaint_id=complaint.pk, actor=world.officer_a, action="verify")
+    complaint_act(complaint_id=complaint.pk, actor=world.manager, action="verify")
+
+
+def test_other_categories_still_go_to_the_booth(world):
+    for category in sorted(set(Complaint.Category.values) - set(Complaint.MANAGER_CATEGORIES)):
+        complaint = file_one(world, category=category)
+        assert complaint.booth == world.booth_a == complaint.about_booth, category
+
+
+def test_contact_details_are_kept_only_with_consent(world):
+    before = counts()
+    for contact in ({"phone": PHONE}, {"email": "siti@example.com"}):
+        with pytest.raises(Invalid) as refused:
+            file_one(world, consent=False, **contact)
+        assert refused.value.code == "consent_required"
+    assert counts() == before
+    assert file_one(world, consent=False).phone == ""  # no contact: nothing to agree to
+    assert file_one(world, phone=PHONE, consent=True).phone == "+6281234567890"
+
+
 def test_codes_are_unique_and_typed_in_any_form(world):
     codes = {file_one(world).code for _ in range(5)}
     assert len(codes) == 5

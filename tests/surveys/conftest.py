@@ -45,3 +45,13 @@ def invitation(finished):
     from mpp.surveys.selectors import invitation_for
 
     return invitation_for("ticket", finished.pk)
+
+
+@pytest.fixture
+def every_group_shown(monkeypatch):
+    """Show groups of any size: for tests of the IKM arithmetic on a handful of answers.
+    The privacy rule itself (groups of fewer than 5 hidden) is tested in test_privacy.py
+    with the real threshold."""
+    from mpp.surveys import privacy
+
+    monkeypatch.setattr(privacy, "MIN_ANSWERS", 1)

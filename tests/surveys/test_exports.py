@@ -23,7 +23,8 @@ from mpp.surveys.views.reports import scope_in_mall, scope_national
 from tests.factories import SurveyResponseFactory
 from tests.surveys.test_reports import DAY, OCT, OCTOBER, build_world, english, login
 
-pytestmark = pytest.mark.django_db
+# Arithmetic on a handful of answers: groups of any size shown (test_privacy.py: the rule).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_group_shown")]
 CODES = [f"U{i}" for i in range(1, 10)]
 
 

@@ -23,7 +23,8 @@ from tests.factories import (
 )
 from tests.surveys.conftest import finish_ticket, form
 
-pytestmark = pytest.mark.django_db
+# Arithmetic on a handful of answers: groups of any size shown (test_privacy.py: the rule).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_group_shown")]
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
@@ -93,13 +94,15 @@ def test_missing_answers_bring_the_form_back_as_filled(invitation):
     response = english().post(survey_url(invitation.token), data)
     assert response.status_code == 422
     html = text(response)
-    assert "missing or wrong: U7" in html
+    # the form's words: questions by number, answers by letter (not U7, not scores 1-4)
+    assert "Please answer question 7: choose a, b, c or d." in html
+    assert "U7" not in html.split('data-testid="survey-error">')[1].split("</p>")[0]
     assert 'name="U4" value="1" checked' in html and 'name="U9" value="4" checked' in html
     assert 'name="occupation" value="wirausaha" checked' in html
     assert "Catatan saya</textarea>" in html
     assert SurveyResponse.objects.count() == 0
     invitation.refresh_from_db()
-    assert invitation.answered_at is None
+    assert invitation.used is False
 
 
 def test_unknown_used_and_expired_links(offering):
@@ -139,7 +142,7 @@ def test_ticket_page_offers_the_survey_once_finished(mall, offering, counter, of
     from mpp.queueing import services as q
 
     ticket = q.ticket_issue(mall=mall, service_code=offering.service.code)
-    page = reverse("ticket", kwargs={"ticket_id": ticket.pk})
+    page = reverse("ticket", kwargs={"secret": ticket.secret})
     assert 'data-testid="survey-link"' not in text(english().get(page))
     q.ticket_call_next(counter_id=counter.pk, actor_id=officer.pk)
     q.ticket_start(ticket_id=ticket.pk, actor_id=officer.pk)
@@ -148,7 +151,7 @@ def test_ticket_page_offers_the_survey_once_finished(mall, offering, counter, of
     html = text(english().get(page))
     assert f'href="{survey_url(token)}"' in html and "Rate our service" in html
     assert 'class="qr"' in html.split('data-testid="survey-offer"')[1]
-    status = text(english().get(reverse("ticket-status", kwargs={"ticket_id": ticket.pk})))
+    status = text(english().get(reverse("ticket-status", kwargs={"secret": ticket.secret})))
     assert survey_url(token) in status  # the live fragment the page's script swaps in
     english().post(survey_url(token), form())
     html = text(english().get(page))

@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 from tests.browser import chromium
 from tests.surveys.test_reports import World, build_world
 
-pytestmark = pytest.mark.browser
+# Arithmetic on a handful of answers: groups of any size shown (test_privacy.py: the rule).
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("every_group_shown")]
 
 PASSWORD = "rahasia123"  # UserFactory's
 DESK = {"viewport": {"width": 1280, "height": 800}}

@@ -69,7 +69,7 @@ def test_invitation_scope_and_dates(offering):
     assert invitation.province_code == "32"
     assert invitation.created_on == now.astimezone(offering.mall.tz).date()
     assert invitation.expires_at == now + dt.timedelta(days=30)
-    assert invitation.answered_at is None
+    assert invitation.used is False
     event = Event.objects.get(kind="survey.invited")
     assert event.data == {"transaction_kind": "ticket"} and event.mall_id == offering.mall_id
 
@@ -124,10 +124,16 @@ def test_answer_is_taken_once_and_is_anonymous(offering):
     assert not names & {"invitation", "token", "transaction_id", "counter", "officer", "ticket"}
     assert isinstance(response.pk, type(SurveyResponse().pk))  # a random UUID, not a counter
     invitation.refresh_from_db()
-    assert invitation.answered_at is not None
-    event = Event.objects.get(kind="survey.answered")
-    assert event.subject_id == str(invitation.pk) and event.data == {}
-    assert str(response.pk) not in str(Event.objects.values_list("subject_id", "data"))
+    assert invitation.used is True
+    # The answer writes no event: one naming the invitation at this minute was the join.
+    assert not Event.objects.filter(kind="survey.answered").exists()
+    logged = str(list(Event.objects.values_list("subject_type", "subject_id", "data")))
+    assert str(response.pk) not in logged
+    assert (
+        not Event.objects.filter(subject_id=str(invitation.pk))
+        .exclude(kind="survey.invited")
+        .exists()
+    )
 
     with pytest.raises(Conflict) as exc:
         submit(invitation.token, scores=(1,))
@@ -157,18 +163,18 @@ def test_expired_invitation(offering):
         submit(fresh.token, now=later)  # the 30 days end at expires_at exactly
     submit(fresh.token, now=later - dt.timedelta(seconds=1))
     invitation.refresh_from_db()
-    assert invitation.answered_at is None and SurveyResponse.objects.count() == 1
+    assert invitation.used is False and SurveyResponse.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("bad", "code", "words"),
     [
-        ({"answers": {"U1": 3}}, "invalid_answers", "U2, U3, U4, U5, U6, U7, U8, U9"),
-        ({"answers": {**answers(3), "U4": 5}}, "invalid_answers", "U4"),
-        ({"answers": {**answers(3), "U2": 0}}, "invalid_answers", "U2"),
-        ({"answers": {**answers(3), "U7": True}}, "invalid_answers", "U7"),
-        ({"answers": {**answers(3), "U7": 2.5}}, "invalid_answers", "U7"),
-        ({"answers": {**answers(3), "U10": 3}}, "invalid_answers", "U10"),
+        ({"answers": {"U1": 3}}, "invalid_answers", "questions 2, 3, 4, 5, 6, 7, 8, 9: choose"),
+        ({"answers": {**answers(3), "U4": 5}}, "invalid_answers", "question 4: choose a, b, c"),
+        ({"answers": {**answers(3), "U2": 0}}, "invalid_answers", "question 2: choose"),
+        ({"answers": {**answers(3), "U7": True}}, "invalid_answers", "question 7: choose"),
+        ({"answers": {**answers(3), "U7": 2.5}}, "invalid_answers", "question 7: choose"),
+        ({"answers": {**answers(3), "U10": 3}}, "invalid_answers", "questions 1 to 9"),
         ({"answers": ["U1", 3]}, "invalid_answers", ""),
         ({"profile": {**PROFILE, "sex": "X"}}, "invalid_profile", "sex"),
         ({"profile": {**PROFILE, "age": 14}}, "invalid_profile", "age"),
@@ -191,7 +197,7 @@ def test_bad_input_is_refused_with_a_readable_message(offering, bad, code, words
     assert exc.value.code == code
     assert words in exc.value.message
     invitation.refresh_from_db()
-    assert invitation.answered_at is None
+    assert invitation.used is False
     assert SurveyResponse.objects.count() == 0
     assert not Event.objects.filter(kind="survey.answered").exists()
 

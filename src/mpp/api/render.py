@@ -9,7 +9,6 @@ from __future__ import annotations
 from mpp.catalog.models import Counter, Mall, Offering
 from mpp.queueing.models import Ticket
 from mpp.queueing.selectors import ticket_estimate, ticket_get
-from mpp.surveys.selectors import open_token_for
 
 
 def _texts(value) -> list[str]:
@@ -103,8 +102,7 @@ def ticket_out(ticket: Ticket, *, reload: bool = True) -> dict:
         "position": estimate.position,
         "people_ahead": estimate.ahead,
         "estimated_wait_minutes": estimate.minutes,
-        # The SKM: only a finished ticket has a survey, and only while it can be answered.
-        "survey_token": (
-            open_token_for("ticket", fresh.pk) if fresh.status == Ticket.Status.DONE else None
-        ),
+        # No survey token here: staff learn ticket ids from call-next, and whoever holds
+        # the token can answer in the citizen's place. The citizen's ticket page (its own
+        # secret address) is the only place that hands it out (docs/survey-privacy.md).
     }

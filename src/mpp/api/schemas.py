@@ -18,7 +18,7 @@ CODE_MAX = 80  # longest code in the catalogue (Service.code)
 # Spelled out (not taken from the models) so the published contract changes only on purpose;
 # tests check they match queueing.models.Priority and Ticket.Status.
 PriorityName = Literal["regular", "elderly", "disability", "pregnant", "child"]
-TicketStatusName = Literal["waiting", "called", "serving", "done", "no_show", "expired"]
+TicketStatusName = Literal["waiting", "called", "serving", "done", "no_show", "expired", "remote"]
 
 
 MallCode = Path(..., description="The mall's code (see listMalls), e.g. mpp-kota-bandung.")
@@ -126,12 +126,6 @@ class TicketOut(Schema):
     position: int = Field(..., description="1 = next to be called; 0 once no longer waiting.")
     people_ahead: int
     estimated_wait_minutes: int
-    survey_token: str | None = Field(
-        None,
-        description="Once the ticket is finished: the token of its satisfaction survey, to "
-        "send to submitSurvey or open as /survei/<token>/. Null before the finish, and "
-        "again once the survey is answered or has expired (30 days).",
-    )
 
 
 # Board --------------------------------------------------------------------

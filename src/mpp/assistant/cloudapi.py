@@ -24,15 +24,27 @@ generic webhook could check. Instead (Meta's "Webhooks: Getting Started", Graph 
 Only `messages` of type "text" are read; statuses, reactions, pictures and the like
 are counted as ignored (answered 200 so that Meta does not retry them). A message id
 (`wamid...`) is the same on every retry, so services.inbound_reply answers it once.
+
+Replays: the signature covers the body, not the moment it is sent, so a captured
+signed body stays valid for ever; the receipt that makes a `wamid` answered once is
+deleted after services.RECEIPTS_KEPT (7 days). So a message is read only while its own
+`timestamp` (Unix seconds, set by WhatsApp when the citizen sent it, the same on every
+retry) lies within MESSAGE_MAX_AGE before now and MESSAGE_MAX_SKEW after it; older,
+future or missing timestamps are counted as ignored and never answered. The window
+(24 hours, WhatsApp's own customer-service window outside which a business may not
+send a free-form reply anyway) is far shorter than the receipts are kept, so a replay
+inside it is a duplicate and one outside it is stale: neither is answered again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,6 +54,8 @@ from mpp.core.errors import DomainError, Forbidden
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 SIGNATURE_PREFIX = "sha256="
 OBJECT = "whatsapp_business_account"
+MESSAGE_MAX_AGE = dt.timedelta(hours=24)  # WhatsApp's customer-service window; < RECEIPTS_KEPT
+MESSAGE_MAX_SKEW = dt.timedelta(minutes=5)  # a sender's clock ahead of ours by at most this
 
 
 class SignatureError(DomainError):
@@ -89,9 +103,27 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _text_message(item) -> Inbound | None:
-    """A text message as an Inbound; None for anything else (picture, reaction, ...)."""
-    if not isinstance(item, dict) or item.get("type") != "text":
+def sent_at(item: dict) -> dt.datetime | None:
+    """The message's `timestamp` (Unix seconds, a string or a number) as an aware
+    datetime; None when missing or not a plausible number."""
+    value = item.get("timestamp")
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**40:
+        return None
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+
+
+def is_fresh(item: dict, now: dt.datetime) -> bool:
+    """Whether the message was sent within the window (see the module docstring)."""
+    when = sent_at(item)
+    return when is not None and now - MESSAGE_MAX_AGE <= when <= now + MESSAGE_MAX_SKEW
+
+
+def _text_message(item, now: dt.datetime) -> Inbound | None:
+    """A fresh text message as an Inbound; None for anything else (picture, reaction,
+    a message outside the time window, ...)."""
+    if not isinstance(item, dict) or item.get("type") != "text" or not is_fresh(item, now):
         return None
     sender = phone_e164(str(item.get("from") or ""))
     message_id = item.get("id")
@@ -103,9 +135,11 @@ def _text_message(item) -> Inbound | None:
     return Inbound(sender=sender, text=text[:TEXT_MAX], message_id=message_id)
 
 
-def notification_parse(raw: bytes) -> Notification:
-    """The text messages of a (signed) Cloud API body; InboundError (422) when the body is
-    not JSON or not a webhook envelope. Another `object` is ignored whole."""
+def notification_parse(raw: bytes, *, now: dt.datetime | None = None) -> Notification:
+    """The fresh text messages of a (signed) Cloud API body; InboundError (422) when the
+    body is not JSON or not a webhook envelope. Another `object` is ignored whole, and so
+    is each message sent outside the time window (counted in `ignored`)."""
+    now = now or timezone.now()
     try:
         body = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -125,7 +159,7 @@ def notification_parse(raw: bytes) -> Notification:
                 continue
             ignored += len(_list(value.get("statuses")))
             for item in _list(value.get("messages")):
-                inbound = _text_message(item)
+                inbound = _text_message(item, now)
                 if inbound is None:
                     ignored += 1
                 else:

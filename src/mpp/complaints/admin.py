@@ -3,7 +3,9 @@
 Why: national admins and mall managers sometimes need to look a complaint up in the
 admin; its handling happens on the complaint pages (complaints.services), so nothing
 here changes one. Rows follow complaints.selectors.complaints_for (a booth supervisor
-sees only their booth's), and the reporter's contact details are not shown.
+sees only their booth's), and the reporter's contact details are not shown. There is no
+search by tracking code: the admin's search goes into the URL (?q=), and so into logs;
+the code is the citizen's key (the tracking page takes it by POST).
 """
 
 from django.contrib import admin
@@ -27,12 +29,12 @@ class ComplaintActionInline(admin.TabularInline):
 class ComplaintAdmin(admin.ModelAdmin):
     list_display = ["code", "received_at", "mall", "booth", "category", "status", "channel"]
     list_filter = ["status", "category", "channel", "track"]
-    search_fields = ["code"]
     date_hierarchy = "received_at"
     fields = [
         "code",
         "mall",
         "booth",
+        "about_booth",
         "service",
         "category",
         "channel",
@@ -55,7 +57,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     inlines = [ComplaintActionInline]
 
     def get_queryset(self, request):
-        return complaints_for(request.user).select_related("mall", "booth")
+        return complaints_for(request.user).select_related("mall", "booth", "about_booth")
 
     def has_add_permission(self, request):
         return False

@@ -41,7 +41,7 @@ DEMO_COMPLAINTS: list[tuple] = [
     (10, "kiosk", "samsat-pajak-tahunan", "officer_behaviour",
      "Petugas di loket Samsat berbicara dengan nada tinggi ketika saya bertanya tentang "
      "denda keterlambatan.", "Ujang Suherman",
-     [("verify", MANAGER, 20, {}), ("start", "petugas.samsat", 44, {})]),
+     [("verify", MANAGER, 20, {}), ("start", MANAGER, 44, {})]),  # the manager's desk
     (3, "web", "imigrasi-paspor-baru", "information",
      "Di situs tertulis syaratnya KTP dan KK, tetapi di gerai saya diminta akta kelahiran "
      "juga. Mohon informasi persyaratan diperbarui.", "Rahmat Hidayat",

@@ -25,6 +25,7 @@ FIELD_OF_CODE = {
     "invalid_name": "name",
     "invalid_phone": "phone",
     "invalid_email": "email",
+    "consent_required": "consent",
     "invalid_date": "incident_date",
     "invalid_booking": "booking_ref",
     "invalid_service": "service",

@@ -5,7 +5,8 @@ on SP4N-LAPOR! sets the practice: a first response within 3 working days, an ans
 within 5 (14 for disputes, 60 when a field check is needed). A complaint is routed to
 the booth (gerai) responsible for it and followed by the citizen with a tracking code;
 every step is kept (ComplaintAction), so a manager sees who did what and when, and the
-citizen sees the public messages.
+citizen sees the public messages. A complaint about an officer's conduct or an illegal
+fee goes to the mall manager, not to the booth it is about.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ class Complaint(models.Model):
         CLOSED = "closed", _("Completed")
         REJECTED = "rejected", _("Rejected")
 
+    # About an officer's conduct or an illegal fee: handled at the mall manager's desk,
+    # never by the booth they accuse (services._route; docs/survey-privacy.md).
+    MANAGER_CATEGORIES = (Category.OFFICER_BEHAVIOUR, Category.FEES)
+
     # Still waiting for an answer (the resolution deadline runs).
     OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.FORWARDED, Status.IN_PROGRESS)
 
@@ -86,6 +91,15 @@ class Complaint(models.Model):
         related_name="complaints",
         verbose_name=_("booth (gerai)"),
         help_text=_("Who handles it; empty: the mall manager's desk."),
+    )
+    about_booth = models.ForeignKey(
+        Booth,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booth it is about"),
+        help_text=_("As filed. An officer or pungli complaint is handled by the manager."),
     )
     service = models.ForeignKey(
         Service,

@@ -2,8 +2,8 @@
 view of one complaint, and the handling summary beside the survey's U9.
 
 Why: every screen and the API narrow complaints through one rule, `complaints_for(user)`,
-built on mpp.accounts.access.restrict: national admins see all, a mall manager their
-mall's, a booth supervisor (restrict's change scope) and an officer their own booth's.
+the access rule's `complaint.handle` (mpp.accounts.access.restrict): national admins see
+all, a mall manager their mall's, a booth supervisor and an officer their own booth's.
 Overdue is decided in the database with the same two conditions everywhere:
 
 - first response overdue: no first response yet and its deadline has passed;
@@ -20,7 +20,6 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from mpp.accounts import access
-from mpp.accounts.models import Role
 from mpp.catalog.models import Booth
 from mpp.complaints.models import Complaint, ComplaintAction
 from mpp.complaints.validation import code_clean
@@ -29,18 +28,7 @@ from mpp.core.workdays import working_days_between
 
 def complaints_for(user) -> QuerySet[Complaint]:
     """The complaints `user` may see and handle (none for citizens and inactive staff)."""
-    rows = Complaint.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return rows.none()
-    if user.is_national:
-        return rows
-    if user.role == Role.OFFICER:  # officers never use the admin, so restrict knows them not
-        if user.mall_id is None or user.booth_id is None:
-            return rows.none()
-        return rows.filter(mall_id=user.mall_id, booth_id=user.booth_id)
-    if user.role == Role.BOOTH_SUPERVISOR:  # restrict's change scope: their own booth
-        return access.restrict(rows, user, access.CHANGE)
-    return access.restrict(rows, user, access.VIEW)
+    return access.restrict(Complaint.objects.all(), user, "complaint.handle")
 
 
 def first_overdue_q(now: dt.datetime) -> Q:
@@ -79,7 +67,7 @@ def complaint_list(
 ) -> QuerySet[Complaint]:
     """The complaints `user` sees, filtered, newest first, with overdue flags."""
     now = now or timezone.now()
-    rows = complaints_for(user).select_related("booth", "service", "mall")
+    rows = complaints_for(user).select_related("booth", "about_booth", "service", "mall")
     if mall_id is not None:
         rows = rows.filter(mall_id=mall_id)
     if status:
@@ -118,6 +106,13 @@ def complaint_by_code(code: str) -> Complaint | None:
         return None
     rows = Complaint.objects.select_related("mall", "booth", "service")
     return with_flags(rows).filter(code=canonical).first()
+
+
+def complaint_by_id(pk: int) -> Complaint | None:
+    """A complaint by its internal id, with its overdue flags (staff name it so: the
+    tracking code is the citizen's and stays out of URLs)."""
+    rows = Complaint.objects.select_related("mall", "booth", "about_booth", "service")
+    return with_flags(rows).filter(pk=pk).first()
 
 
 def public_history(complaint: Complaint) -> list[ComplaintAction]:

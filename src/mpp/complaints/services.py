@@ -7,7 +7,8 @@ free text) and, when the citizen left a contact, the message to them (complaints
 
     complaint_file(*, mall, category, description, channel, service_code="",
                    booth_id=None, incident_date=None, ticket_ref=None, booking_ref="",
-                   anonymous=False, name="", phone="", email="", attachment=None,
+                   anonymous=False, name="", phone="", email="", consent=False,
+                   attachment=None,
                    actor=None, language="id", now=None) -> Complaint
     complaint_act(*, complaint_id, actor, action, message="", reason="", note="",
                   booth_id=None, track="", now=None) -> Complaint
@@ -16,11 +17,17 @@ free text) and, when the citizen left a contact, the message to them (complaints
     complaints_export_record(*, mall, actor, date_from, date_to, with_contact, count)
 
 Routing on filing: the booth offering the chosen service in this mall, else the booth
-chosen, else none (the manager verifies it and forwards it). Deadlines (core.workdays,
+chosen, else none (the manager verifies it and forwards it). Complaints about an
+officer's conduct or an illegal fee (pungli) always go to the manager's desk: the booth
+they are about is kept as `about_booth`, not given them to handle. Deadlines (core.workdays,
 in the mall's time zone): first response 3 working days after the day of receipt; the
 answer 5, 14 or 60 by track (regular at filing; set on verify or forward).
 
-Errors (core.errors): Invalid 422 (see complaints.validation, and invalid_service,
+A phone number or e-mail is kept only with the citizen's consent (consent=True), on
+every channel: the web form's tick box, the API's `consent` field.
+
+Errors (core.errors): Invalid 422 (see complaints.validation, and consent_required,
+invalid_service,
 invalid_booth, invalid_channel, invalid_track, message_required, reason_required,
 note_required, booth_required); Forbidden 403 forbidden; NotFound 404
 complaint_not_found; Conflict 409 invalid_state.
@@ -45,9 +52,9 @@ from mpp.complaints.workflow import (
     STEPS,
     TRACK_DAYS,
     Step,
-    role_allows,
     role_of,
     status_allows,
+    step_allowed,
 )
 from mpp.core.errors import Conflict, Forbidden, Invalid, NotFound
 from mpp.core.events import event_record
@@ -56,9 +63,14 @@ from mpp.core.workdays import add_working_days
 CODE_ATTEMPTS = 8
 
 
-def _route(mall: Mall, service_code: str, booth_id) -> tuple[Booth | None, object]:
-    """(booth, service) of a new complaint: the service's booth here, or the booth chosen."""
-    service = None
+def _route(
+    mall: Mall, service_code: str, booth_id, category: str = ""
+) -> tuple[Booth | None, object, Booth | None]:
+    """(booth handling it, service, booth it is about) of a new complaint: the service's
+    booth here, or the booth chosen; a complaint about an officer's conduct or an illegal
+    fee (Complaint.MANAGER_CATEGORIES) goes to the mall manager's desk instead, never to
+    the booth it accuses (whose officers would otherwise read and answer it)."""
+    service, about = None, None
     if service_code:
         offering = (
             Offering.objects.select_related("booth", "service")
@@ -67,10 +79,12 @@ def _route(mall: Mall, service_code: str, booth_id) -> tuple[Booth | None, objec
         )
         if offering is None:
             raise Invalid(_("This service is not offered at this mall."), code="invalid_service")
-        return offering.booth, offering.service
-    if booth_id not in (None, ""):
-        return _booth_in(mall.pk, booth_id), service
-    return None, service
+        about, service = offering.booth, offering.service
+    elif booth_id not in (None, ""):
+        about = _booth_in(mall.pk, booth_id)
+    if category in Complaint.MANAGER_CATEGORIES:
+        return None, service, about
+    return about, service, about
 
 
 def _booth_in(mall_id: int, booth_id) -> Booth:
@@ -137,6 +151,7 @@ def complaint_file(
     name: str = "",
     phone: str = "",
     email: str = "",
+    consent: bool = False,
     attachment=None,
     actor=None,
     language: str = "id",
@@ -160,12 +175,21 @@ def complaint_file(
     booking = v.booking_clean(booking_ref)
     name = "" if anonymous else v.name_clean(name)
     phone, email = v.phone_clean(phone), v.email_clean(email)
+    if (phone or email) and consent is not True:
+        raise Invalid(
+            _(
+                "To leave a phone number or e-mail, agree that they are used to send you the "
+                "tracking code and the answer (consent), or leave them empty."
+            ),
+            code="consent_required",
+        )
     kind = v.attachment_kind(attachment) if attachment else ""
-    booth, service = _route(mall, service_code, booth_id)
+    booth, service, about = _route(mall, service_code, booth_id, category)
     first_due, answer_due = _deadlines(now, Complaint.Track.REGULAR, mall.tz)
     complaint = Complaint(
         mall=mall,
         booth=booth,
+        about_booth=about,
         service=service,
         category=category,
         channel=channel,
@@ -265,9 +289,7 @@ def complaint_act(
         )
         if complaint is None:
             raise NotFound(_("Complaint not found."), code="complaint_not_found")
-        if not complaints_for(actor).filter(pk=complaint.pk).exists() or not role_allows(
-            actor, step
-        ):
+        if not step_allowed(actor, complaint, step, track=track):
             raise Forbidden(_("You may not do this with this complaint."), code="forbidden")
         if not status_allows(complaint, step):
             raise Conflict(

@@ -1,71 +1,10 @@
-"""Admin of the SKM, read only and scoped to a mall's staff (accounts.access).
+"""The SKM has no admin pages, on purpose.
 
-Why read only: an answer is never edited or deleted (PermenPANRB 14/2017 counts what
-citizens said), and invitations change only through mpp.surveys.services. The token
-of an invitation is never shown: it would let staff answer in the citizen's place.
+Why: an answer is anonymous, and the admin was where that broke. The invitation list
+showed each ticket's transaction, counter and minute beside the minute it was answered,
+and the answer list showed single answers (scores, age, sex, booth, day): together a
+manager could tell who said what. Answers are read only as the IKM reports count them
+(surveys.reports: no group of fewer than surveys.privacy.MIN_ANSWERS answers is shown),
+and invitations change only through surveys.services. See docs/survey-privacy.md.
+Nothing is registered here; this module stays so that nobody adds it back unknowingly.
 """
-
-from django.contrib import admin
-
-from mpp.accounts.admin import MallScopedAdmin
-from mpp.surveys.ikm import ELEMENTS
-from mpp.surveys.models import SurveyInvitation, SurveyResponse
-
-
-class ReadOnlyAdmin(MallScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "mall", "service", "booth", "expires_at", "answered_at"]
-    list_filter = ["kind", "mall"]
-    list_select_related = ["mall", "service", "booth"]
-    date_hierarchy = "created_on"
-    fields = [
-        "kind",
-        "transaction_id",
-        "mall",
-        "agency",
-        "booth",
-        "service",
-        "counter",
-        "province_code",
-        "created_at",
-        "created_on",
-        "expires_at",
-        "answered_at",
-    ]
-    readonly_fields = fields
-
-
-@admin.register(SurveyResponse)
-class SurveyResponseAdmin(ReadOnlyAdmin):
-    list_display = ["submitted_on", "mall", "service", *[e.field for e in ELEMENTS], "channel"]
-    list_filter = ["channel", "mall", "sex", "education", "occupation"]
-    list_select_related = ["mall", "service"]
-    date_hierarchy = "submitted_on"
-    fields = [
-        "submitted_on",
-        "kind",
-        "mall",
-        "agency",
-        "booth",
-        "service",
-        "province_code",
-        *[e.field for e in ELEMENTS],
-        "sex",
-        "age",
-        "education",
-        "occupation",
-        "comment",
-        "channel",
-    ]
-    readonly_fields = fields

@@ -140,11 +140,12 @@ def survey_demo_load(mall_code: str = DEMO_MALL, *, today: dt.date | None = None
                     created_at=created,
                     created_on=day,
                     expires_at=created + dt.timedelta(days=INVITATION_DAYS),
-                    answered_at=created + dt.timedelta(minutes=5) if answered else None,
+                    used=answered,
                 )
             )
             if answered:
                 answers.append(_answer(rng, mall, offering, day))
     SurveyInvitation.objects.bulk_create(invitations, batch_size=500)
+    rng.shuffle(answers)  # rows in the invitations' order would pair them up
     SurveyResponse.objects.bulk_create(answers, batch_size=500)
     return len(answers)

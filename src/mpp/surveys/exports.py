@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from mpp.surveys import ikm
+from mpp.surveys import ikm, privacy
 from mpp.surveys.reports import Breakdown, Report
 
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -49,6 +49,21 @@ _TYPOGRAPHY = str.maketrans(
         "€": "EUR",
     }
 )
+
+
+def _suppressed_note() -> str:
+    return _(
+        "Fewer than %(n)s answers in this period: the figures are not shown, so that no "
+        "answer can be traced to the person who gave it."
+    ) % {"n": privacy.MIN_ANSWERS}
+
+
+def _hidden_note() -> str:
+    return _(
+        "Groups of fewer than %(n)s answers show no figures, so that no answer can be "
+        "traced to the person who gave it; # marks a group withheld because, with the "
+        "total, it would give such a group away."
+    ) % {"n": privacy.MIN_ANSWERS}
 
 
 def _mutu_text(code: str | None) -> str:
@@ -133,11 +148,13 @@ def _summary_sheet(sheet, report: Report) -> None:
         (_("Unit value (sum of the weighted NRRs)"), r.unit_value, FORMATS["unit"]),
         (_("IKM (unit value x 25)"), r.ikm, FORMATS["ikm"]),
         (_("Quality (mutu)"), _mutu_text(r.mutu), None),
-        (_("Respondents"), r.respondents, None),
+        (_("Respondents"), r.respondents_label if r.suppressed else r.respondents, None),
         (_("Services given"), r.transactions, None),
         (_("Minimum sample (Krejcie-Morgan)"), r.required_sample, None),
         (_("Sample adequate"), _("no") if r.sample_short else _("yes"), None),
     ]
+    if r.suppressed:
+        rows.append((_("Not shown"), _suppressed_note(), None))
     rows += [(label, value, None) for label, value in _handling_lines(report)]
     for i, (label, value, fmt) in enumerate(rows):
         _put(
@@ -157,11 +174,16 @@ def _breakdown_sheet(sheet, breakdown: Breakdown) -> None:
     nrr_formats = {col: FORMATS["nrr"] for col in range(11, 20)}
     for n, row in enumerate(breakdown.rows, start=2):
         f = row.figures
-        values = [row.rank or "", row.label, row.detail, row.param, f.ikm, f.mutu or ""]
-        values += [f.respondents, f.transactions, f.required_sample]
-        values += [_("no") if f.sample_short else _("yes")]
+        mark = " #" if f.hidden == "withheld" else ""
+        values = [row.rank or "", row.label + mark, row.detail, row.param, f.ikm, f.mutu or ""]
+        few = f.hidden == "few"
+        values += [f.respondents_label if few else f.respondents]
+        values += [f.transactions, f.required_sample]
+        values += ["" if few else _("no") if f.sample_short else _("yes")]
         values += [f.elements[code] for code in ikm.ELEMENT_CODES]
         _put(sheet, n, values, formats={5: FORMATS["ikm"], **nrr_formats})
+    if breakdown.has_hidden:
+        _put(sheet, len(breakdown.rows) + 3, [_hidden_note()])
     sheet.freeze_panes = "C2"
     sheet.column_dimensions["B"].width = 40
     sheet.column_dimensions["C"].width = 30
@@ -250,12 +272,16 @@ def report_pdf(report: Report, *, compress: bool = True) -> bytes:
     pdf.cell(42, 14, latin1(_num(r.ikm, 2) if r.ikm is not None else "-"))
     pdf.set_font("Helvetica", "B", 13)
     mutu = _mutu_text(r.mutu) if r.mutu else _("No answers yet in this period.")
+    if r.suppressed:
+        mutu = "-"
     pdf.cell(0, 14, latin1(f"{_('Quality (mutu)')}: {mutu}"), new_x="LMARGIN", new_y="NEXT")
     text(
-        f"{_('Respondents')}: {r.respondents}   {_('Minimum sample (Krejcie-Morgan)')}: "
+        f"{_('Respondents')}: {r.respondents_label}   {_('Minimum sample (Krejcie-Morgan)')}: "
         f"{r.required_sample}   {_('Services given')}: {r.transactions}"
     )
-    if r.sample_short:
+    if r.suppressed:
+        text(_suppressed_note(), 10, "B")
+    elif r.sample_short:
         text(_short_warning(r), 10, "B")
     pdf.ln(2)
     _pdf_elements(pdf, report)
@@ -354,13 +380,13 @@ def _pdf_breakdown(pdf, breakdown: Breakdown) -> None:
         table.row([latin1(h) for h in head])
         for row in breakdown.rows:
             f = row.figures
-            short = " *" if f.sample_short else ""
+            short = " *" if f.sample_short and not f.hidden else ""
             table.row(
                 [
                     latin1(row.label),
                     _num(f.ikm, 2),
                     f.mutu or "-",
-                    str(f.respondents),
+                    latin1(f.respondents_label) + (" #" if f.hidden == "withheld" else ""),
                     f"{f.required_sample}{short}",
                 ]
             )
@@ -368,3 +394,6 @@ def _pdf_breakdown(pdf, breakdown: Breakdown) -> None:
         pdf.set_font("Helvetica", "", 8)
         note = latin1(_("* Fewer respondents than the minimum sample."))
         pdf.cell(0, 4.5, note, new_x="LMARGIN", new_y="NEXT")
+    if breakdown.has_hidden:
+        pdf.set_font("Helvetica", "", 8)
+        pdf.multi_cell(0, 4.5, latin1(_hidden_note()), new_x="LMARGIN", new_y="NEXT")

@@ -7,9 +7,11 @@ it back to the ticket, the counter or the officer who served. So a SurveyRespons
 holds only the scope it counts towards (mall, agency, booth, service, province), the
 nine scores, the respondent's profile, an optional comment, the channel and the DATE
 it came in; its id is a random UUID (an increasing number would give away the order
-of answers, and with the invitations' answer times, who gave which). What links the
-two is only the conditional UPDATE that marks the invitation answered, in the same
-transaction as the insert, so one invitation yields at most one answer.
+of answers). What links the two is only the conditional UPDATE that sets the
+invitation's `used` flag, in the same transaction as the insert, so one invitation
+yields at most one answer. The flag is a yes/no, not a time (an answer time beside the
+transaction's counter and minute was the join), no screen or export shows it, and no
+event names the invitation an answer came from (docs/survey-privacy.md).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class SurveyInvitation(models.Model):
     The transaction is known only as plain values (kind and id as a string), so
     surveys never imports the apps that serve. `counter` (nullable) lets the counter's
     tablet find the survey of the ticket just finished there; the answer never sees it.
+    `used` only stops a second answer: it is never shown (admin, pages, exports, API).
     """
 
     token = models.CharField(_("token"), max_length=32, unique=True, default=new_token)
@@ -96,7 +99,7 @@ class SurveyInvitation(models.Model):
     created_at = models.DateTimeField(_("created at"))
     created_on = models.DateField(_("transaction date"))  # mall-local, for the population
     expires_at = models.DateTimeField(_("expires at"))
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    used = models.BooleanField(_("used"), default=False)  # answered; deliberately no time
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.
     mall_path = "mall"
@@ -121,7 +124,7 @@ class SurveyInvitation(models.Model):
 
     @property
     def is_answered(self) -> bool:
-        return self.answered_at is not None
+        return self.used
 
     def is_expired(self, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at

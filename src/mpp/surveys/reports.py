@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from mpp.catalog.models import Agency, Booth, Mall, Offering, Service
 from mpp.core.models import Region
-from mpp.surveys import ikm
+from mpp.surveys import ikm, privacy
 from mpp.surveys.models import SurveyInvitation, SurveyResponse
 from mpp.surveys.selectors import Comment, IkmResult, ikm_compute, index_of
 
@@ -110,7 +110,10 @@ def comment_redact(text: str) -> str:
 
 @dataclass(frozen=True)
 class Figures:
-    """The index of one breakdown row, computed like selectors.ikm_compute."""
+    """The index of one breakdown row, computed like selectors.ikm_compute.
+
+    hidden: "" (shown), FEW (1-4 answers) or WITHHELD (privacy.complement): no index,
+    mutu or scores then; pages and files show respondents_label, never `respondents`."""
 
     respondents: int
     transactions: int
@@ -120,13 +123,25 @@ class Figures:
     mutu: str | None
     mutu_label: object
     elements: dict[str, Decimal | None]
+    hidden: str = ""
+
+    @property
+    def respondents_label(self) -> str:
+        return privacy.few_label() if self.hidden == FEW else str(self.respondents)
 
 
-def figures_of(totals: Mapping[str, int], respondents: int, transactions: int) -> Figures:
+FEW, WITHHELD = "few", "withheld"
+
+
+def figures_of(
+    totals: Mapping[str, int], respondents: int, transactions: int, *, withhold: bool = False
+) -> Figures:
     need = ikm.krejcie_morgan(transactions)
-    _exact, value, mutu, nrr = index_of(totals, respondents)
+    hidden = FEW if privacy.is_small(respondents) else WITHHELD if withhold else ""
+    _exact, value, mutu, nrr = index_of(totals, 0 if hidden else respondents)
     code, label = (mutu.code, mutu.label) if mutu else (None, None)
-    return Figures(respondents, transactions, need, respondents < need, value, code, label, nrr)
+    short = respondents < need
+    return Figures(respondents, transactions, need, short, value, code, label, nrr, hidden)
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,11 @@ class Breakdown:
     key: str  # province | mall | booth | service
     title: object  # lazy: rendered in the language of the page or file
     rows: list[Row]
+
+    @property
+    def has_hidden(self) -> bool:
+        """Whether a row shows no figures (fewer than 5 answers, or withheld)."""
+        return any(row.figures.hidden for row in self.rows)
 
 
 @dataclass(frozen=True)
@@ -185,7 +205,7 @@ class Report:
 
 
 def _element_lines(result: IkmResult) -> list[ElementLine]:
-    lines, n = [], result.respondents
+    lines, n = [], 0 if result.suppressed else result.respondents
     for element in ikm.ELEMENTS:
         total = result.totals[element.code]
         if not n:
@@ -211,6 +231,9 @@ PROFILE_GROUPS = (
 
 
 def _profile(result: IkmResult) -> list[tuple[object, list[ProfileLine]]]:
+    """The profile table; empty for a group too small to show (surveys.privacy)."""
+    if result.suppressed:
+        return []
     out, n = [], result.respondents
     for key, title, choices in PROFILE_GROUPS:
         counts = result.profile.get(key, {})
@@ -305,13 +328,16 @@ def _ranked(rows: list[Row]) -> list[Row]:
 
 def _breakdown(kind: str, scope: Scope, period: Period) -> Breakdown:
     """Rows in their natural order (malls: by rank), each with its rank by IKM. Provinces
-    and malls without answers or invitations in the period are left out."""
+    and malls without answers or invitations in the period are left out. Rows of fewer
+    than 5 answers, and those that would give them away, show no figures (privacy)."""
     groups = _grouped(KINDS[kind][0], scope.filters(), period)
+    labels = _labels(kind, scope, set(groups))
+    withheld = privacy.complement({key: groups.get(key, (None, 0, 0))[1] for key in labels})
     rows = []
-    for key, (label, detail, param, order) in _labels(kind, scope, set(groups)).items():
+    for key, (label, detail, param, order) in labels.items():
         totals, respondents, transactions = groups.get(key, (None, 0, 0))
         if respondents or transactions or kind not in ("province", "mall"):
-            figures = figures_of(totals or {}, respondents, transactions)
+            figures = figures_of(totals or {}, respondents, transactions, withhold=key in withheld)
             rows.append((order, Row(key, label, detail, param, figures)))
     rows = [row for _order, row in sorted(rows, key=lambda pair: pair[0])]
     ranked = _ranked(rows)

@@ -29,7 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from mpp.core.errors import Invalid
-from mpp.surveys import ikm
+from mpp.surveys import ikm, privacy
 from mpp.surveys.models import TOKEN_PATTERN, SurveyInvitation, SurveyResponse, TransactionKind
 
 TABLET_MINUTES = 10  # the counter's tablet offers the survey this long after a finish
@@ -67,7 +67,7 @@ def open_token_for(kind: str, transaction_id) -> str | None:
         SurveyInvitation.objects.filter(
             kind=kind,
             transaction_id=str(transaction_id),
-            answered_at__isnull=True,
+            used=False,
             expires_at__gt=timezone.now(),
         )
         .values_list("token", flat=True)
@@ -145,6 +145,8 @@ class IkmResult:
 
     ikm (2 places) and unit_value (4 places) are rounded half-up from the exact sums;
     elements are NRRs to 3 places, in the regulation's order. None without answers.
+    suppressed: 1 to 4 answers (surveys.privacy): index, scores, totals, profile and
+    comments are left out, and pages show respondents_label instead of the count.
     """
 
     date_from: dt.date
@@ -162,6 +164,12 @@ class IkmResult:
     totals: dict[str, int]
     profile: dict[str, dict[str, int]] = field(default_factory=dict)
     comments: list[Comment] = field(default_factory=list)
+    suppressed: bool = False
+
+    @property
+    def respondents_label(self) -> str:
+        """The count of answers as pages, exports and the API may show it."""
+        return privacy.few_label() if self.suppressed else str(self.respondents)
 
     def element_rows(self) -> list[tuple[ikm.Element, Decimal | None]]:
         """(element, NRR) in order, for templates."""
@@ -261,14 +269,21 @@ def ikm_compute(
     respondents = row.pop("respondents") or 0
     totals = {e.code: int(row.pop(f"sum_{e.field}") or 0) for e in ikm.ELEMENTS}
     required = ikm.krejcie_morgan(transactions)
-    exact, rounded, mutu, elements = index_of(totals, respondents)
-    unit = ikm.round_half_up(ikm.unit_value(totals, respondents), 4) if respondents else None
+    small = privacy.is_small(respondents)
+    if small:  # nothing of a group this small leaves here (surveys.privacy)
+        totals = dict.fromkeys(ikm.ELEMENT_CODES, 0)
+        row = {key: 0 for key in row}
+    counted = 0 if small else respondents
+    exact, rounded, mutu, elements = index_of(totals, counted)
+    unit = ikm.round_half_up(ikm.unit_value(totals, counted), 4) if counted else None
     comments = []
-    if with_comments and respondents:
+    if with_comments and counted:
+        # Ordered by day, service and text: never by when each was written, which the
+        # rows' storage order would give away.
         comments = [
             Comment(submitted_on=day, service=name, text=text)
             for day, name, text in answers.exclude(comment="")
-            .order_by("-submitted_on", "service__name")
+            .order_by("-submitted_on", "service__name", "comment")
             .values_list("submitted_on", "service__name", "comment")[:COMMENTS_MAX]
         ]
     return IkmResult(
@@ -287,4 +302,5 @@ def ikm_compute(
         totals=totals,
         profile=_profile(row),
         comments=comments,
+        suppressed=small,
     )

@@ -13,9 +13,9 @@
 
 Why here and not in the serving apps: queueing (and later cases) only say "this
 transaction is finished" with plain values; the survey rules (one answer per
-transaction, 30 days, anonymity) live in one place. Each write records an event in
-core's log without personal data; the answer's event names the invitation, never the
-response, so the log cannot join an answer to its transaction either.
+transaction, 30 days, anonymity) live in one place. Invitations and notifications record
+an event in core's log without personal data; an answer records none, so the log
+cannot join an answer to its transaction (docs/survey-privacy.md).
 """
 
 from __future__ import annotations
@@ -153,14 +153,22 @@ def _score(value) -> int | None:
     return value if value in SCORES else None
 
 
+def question_numbers(codes) -> str:
+    """The questions as the form numbers them ("2, 7"), from element codes ("U2", "U7")."""
+    numbers = {e.code: n for n, e in enumerate(ELEMENTS, start=1)}
+    return ", ".join(str(numbers[code]) for code in codes)
+
+
 def clean_answers(answers: Mapping) -> dict[str, int]:
-    """{"U1": 1-4, ..., "U9": 1-4}, or Invalid invalid_answers naming what is wrong."""
+    """{"U1": 1-4, ..., "U9": 1-4}, or Invalid invalid_answers naming what is wrong in the
+    form's own words: questions by their number (1-9), answers by their letter (a-d)."""
     if not isinstance(answers, Mapping):
-        raise Invalid(_("Answer all nine questions."), code="invalid_answers")
+        raise Invalid(_("Please answer all nine questions."), code="invalid_answers")
     unknown = sorted(str(k) for k in answers if k not in {e.code for e in ELEMENTS})
     if unknown:
         raise Invalid(
-            _("Unknown questions: %(codes)s.") % {"codes": ", ".join(unknown)},
+            _("The questionnaire has no question %(codes)s: it has questions 1 to 9.")
+            % {"codes": ", ".join(unknown)},
             code="invalid_answers",
         )
     clean, missing = {}, []
@@ -172,8 +180,12 @@ def clean_answers(answers: Mapping) -> dict[str, int]:
             clean[element.code] = score
     if missing:
         raise Invalid(
-            _("Answer every question with a score from 1 to 4; missing or wrong: %(codes)s.")
-            % {"codes": ", ".join(missing)},
+            (  # two msgids, not ngettext: Indonesian has one form, and the .po stays simple
+                _("Please answer question %(numbers)s: choose a, b, c or d.")
+                if len(missing) == 1
+                else _("Please answer questions %(numbers)s: choose a, b, c or d for each.")
+            )
+            % {"numbers": question_numbers(missing)},
             code="invalid_answers",
         )
     return clean
@@ -243,9 +255,10 @@ def response_submit(
 ) -> SurveyResponse:
     """Record the one answer an invitation allows, anonymously.
 
-    The invitation is marked answered by a conditional UPDATE (WHERE answered_at IS
-    NULL) in the same transaction as the insert: of two submissions at once, exactly
-    one wins; the other gets survey_already_answered and writes nothing.
+    The invitation is marked used by a conditional UPDATE (WHERE NOT used) in the same
+    transaction as the insert: of two submissions at once, exactly one wins; the other
+    gets survey_already_answered and writes nothing. The flag holds no time, and no
+    event is written: nothing ties the answer to the invitation's transaction.
     """
     now = now or timezone.now()
     invitation = invitation_check(invitation_by_token(token), now)
@@ -254,9 +267,7 @@ def response_submit(
     text = clean_comment(comment)
     if channel not in ResponseChannel.values:
         raise Invalid(_("Unknown survey channel."), code="invalid_channel")
-    won = SurveyInvitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
-        answered_at=now
-    )
+    won = SurveyInvitation.objects.filter(pk=invitation.pk, used=False).update(used=True)
     if won != 1:
         raise _answered()
     response = SurveyResponse.objects.create(
@@ -272,12 +283,9 @@ def response_submit(
         channel=channel,
         submitted_on=timezone.localdate(now, invitation.mall.tz),
     )
-    event_record(
-        kind="survey.answered",
-        subject_type="survey_invitation",
-        subject_id=invitation.pk,
-        mall_id=invitation.mall_id,
-    )
+    # No event: one naming the invitation (or the answer) at this minute is the join that
+    # anonymity forbids, and even an unnamed one sits in the log's order right after the
+    # ticket it follows (docs/survey-privacy.md). The IKM reports count the answers.
     return response
 
 

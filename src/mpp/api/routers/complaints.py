@@ -3,7 +3,11 @@
 
 Filing is JSON only; an attachment (photo or PDF) is added on the web form
 (/m/<mall>/pengaduan/), which checks the file's content, so API clients never send
-files. The tracking code is the citizen's key: the public view holds no personal data
+files. A phone number or e-mail needs `consent: true`, as the web form's tick box
+(422 consent_required). The tracking code is the citizen's key, so it never travels in
+a URL (URLs end up in server, proxy and browser logs): the citizen sends it in the body
+of POST /complaints/track, like the web page's form; staff act on the complaint's
+internal id (POST /complaints/{id}/{action}). The public view holds no personal data
 (no name, phone, e-mail, description or internal note). Filing and look-ups are
 rate-limited per client IP (429 rate_limited with Retry-After); filing is safe to retry
 with an Idempotency-Key. Staff: API token or signed-in session (like the officer
@@ -20,13 +24,18 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from mpp.accounts.selectors import can_operate_mall
+from mpp.accounts import access
 from mpp.api.auth import OFFICER_AUTH
 from mpp.api.idempotency import IdempotencyKey, idempotent
 from mpp.api.lookups import mall_or_404
 from mpp.api.schemas import CODE_MAX, ErrorOut, MallCode, ValidationErrorOut
 from mpp.complaints.models import Complaint
-from mpp.complaints.selectors import complaint_by_code, complaint_list, public_history
+from mpp.complaints.selectors import (
+    complaint_by_code,
+    complaint_by_id,
+    complaint_list,
+    public_history,
+)
 from mpp.complaints.services import complaint_act, complaint_file
 from mpp.complaints.throttle import complaint_throttle_enforce
 from mpp.complaints.validation import DESCRIPTION_MAX, DESCRIPTION_MIN, MESSAGE_MAX
@@ -58,9 +67,7 @@ StepName = Literal[
 
 ActionPath = Path(..., description="The step to take.")
 FiltersQuery = Query(...)
-TrackingCode = Path(
-    ..., max_length=40, description="The tracking code (10 characters; dashes and case ignored)."
-)
+ComplaintId = Path(..., ge=1, le=2**62, description="The complaint's id (staff lists give it).")
 
 
 class ComplaintIn(Schema):
@@ -78,6 +85,20 @@ class ComplaintIn(Schema):
         "", max_length=40, description="Indonesian mobile number: the SMS with the code."
     )
     email: str = Field("", max_length=254)
+    consent: bool = Field(
+        False,
+        description="The citizen agrees that the phone number and e-mail are used to send "
+        "the tracking code and the answer (UU 27/2022). Required (true) with either.",
+    )
+
+
+class TrackIn(Schema):
+    code: str = Field(
+        ...,
+        min_length=1,
+        max_length=40,
+        description="The tracking code (10 characters; dashes, spaces and case ignored).",
+    )
 
 
 class ComplaintStepOut(Schema):
@@ -119,6 +140,9 @@ class ComplaintStaffOut(Schema):
     service: str | None
     booth_id: int | None
     booth: str | None
+    about_booth: str | None = Field(
+        ..., description="The booth it is about, as filed (officer and pungli: the manager's)."
+    )
     description: str
     anonymous: bool
     name: str = Field(..., description="'' when anonymous.")
@@ -192,6 +216,7 @@ def staff_out(c: Complaint) -> dict:
         "id": c.pk,
         "channel": c.channel,
         "booth_id": c.booth_id,
+        "about_booth": c.about_booth.name if c.about_booth_id else None,
         "description": c.description,
         "anonymous": c.anonymous,
         "name": c.name if named else "",
@@ -232,10 +257,12 @@ def create_complaint(
     """File a complaint (no sign-in; anonymous allowed). 201 with the tracking code and
     the deadlines: first response within 3 working days, answer within 5.
 
-    Routed to the booth offering `service` in this mall, else to the mall's manager.
-    With a phone or e-mail the citizen gets the code by SMS or e-mail. 422:
-    invalid_service, invalid_name, invalid_phone, invalid_email, invalid_date,
-    invalid_booking, invalid_description (or validation_error). Attachments: web form only.
+    Routed to the booth offering `service` in this mall, else to the mall's manager;
+    officer behaviour and fees (pungli) always to the mall's manager. With a phone or
+    e-mail (and `consent: true`) the citizen gets the code by SMS or e-mail. 422:
+    consent_required, invalid_service, invalid_name, invalid_phone, invalid_email,
+    invalid_date, invalid_booking, invalid_description (or validation_error).
+    Attachments: web form only.
     """
     complaint = complaint_file(
         mall=mall_or_404(mall),
@@ -250,21 +277,23 @@ def create_complaint(
         name=payload.name,
         phone=payload.phone,
         email=payload.email,
+        consent=payload.consent,
         language=(getattr(request, "LANGUAGE_CODE", "") or "id")[:2],
     )
     return Status(201, public_out(complaint_by_code(complaint.code)))
 
 
-@router.get(
-    "/complaints/{code}",
+@router.post(
+    "/complaints/track",
     response={200: ComplaintPublicOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
-    operation_id="getComplaint",
+    operation_id="trackComplaint",
 )
-def get_complaint(request, code: str = TrackingCode):
-    """A complaint's status, deadlines and public history, by its tracking code (no
-    personal data). Unknown or malformed code: 404 complaint_not_found."""
+def track_complaint(request, payload: TrackIn):
+    """A complaint's status, deadlines and public history, by the tracking code sent in
+    the body (never in the URL, which servers and proxies log). No personal data.
+    Unknown or malformed code: 404 complaint_not_found."""
     complaint_throttle_enforce(request, name="complaint_lookup_ip")
-    complaint = complaint_by_code(code)
+    complaint = complaint_by_code(payload.code)
     if complaint is None:
         raise _not_found()
     return public_out(complaint)
@@ -293,7 +322,7 @@ def list_complaints(request, mall: str = MallCode, filters: ListFilters = Filter
     """The mall's complaints this staff member handles (a booth's staff: their booth's;
     a manager: all of the mall's), newest first, with overdue flags. Another mall: 403."""
     found = mall_or_404(mall)
-    if not can_operate_mall(request.auth, found.pk):
+    if not access.allowed(request.auth, "complaint.handle", found):
         raise Forbidden(_("You are not staff of this mall."), code="forbidden")
     rows = complaint_list(
         request.auth, mall_id=found.pk, status=filters.status or "", overdue=filters.overdue
@@ -303,7 +332,7 @@ def list_complaints(request, mall: str = MallCode, filters: ListFilters = Filter
 
 
 @router.post(
-    "/complaints/{code}/{action}",
+    "/complaints/{complaint_id}/{action}",
     response={
         200: ComplaintStaffOut,
         401: ErrorOut,
@@ -318,18 +347,16 @@ def list_complaints(request, mall: str = MallCode, filters: ListFilters = Filter
 def act_on_complaint(
     request,
     payload: ComplaintActIn,
-    code: str = TrackingCode,
+    complaint_id: int = ComplaintId,
     action: ActionName = ActionPath,
 ):
     """Take a step: verify, forward (booth), start, answer (message), close, reject
     (reason), note (note). 409 invalid_state when the status does not allow it; 403 when
     the complaint is not this staff member's to handle, or the step not their role's
-    (forward: managers; close and reject: supervisors and managers)."""
-    complaint = complaint_by_code(code)
-    if complaint is None:
-        raise _not_found()
-    complaint_act(
-        complaint_id=complaint.pk,
+    (forward: managers; close and reject: supervisors and managers). The complaint is
+    named by its id: its tracking code is the citizen's, and stays out of URLs."""
+    complaint = complaint_act(
+        complaint_id=complaint_id,
         actor=request.auth,
         action=action,
         message=payload.message,
@@ -338,4 +365,4 @@ def act_on_complaint(
         booth_id=payload.booth,
         track=payload.track or "",
     )
-    return staff_out(complaint_by_code(complaint.code))
+    return staff_out(complaint_by_id(complaint.pk))  # read again, with its overdue flags

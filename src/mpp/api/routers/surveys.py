@@ -1,9 +1,13 @@
 """SKM endpoints (PermenPANRB 14/2017): answer a survey, read the IKM of any scope.
 
-Both are public: the survey token (from a finished ticket's `survey_token`) is the
-only proof needed and works once; the IKM is published by obligation. Scopes are
-given by codes like everywhere in the API (mall, agency and service codes, the
-booth's ticket letter within a mall, the 2-digit Kemendagri province code).
+Both are public: the survey token is the only proof needed and works once. It is
+handed out only to the citizen: on their ticket page (its own secret address, with a QR
+code), on the counter's tablet and in the SMS or e-mail with the link; never in the
+ticket JSON, whose id staff learn from call-next (docs/survey-privacy.md). The IKM is
+published by obligation; a scope with fewer than surveys.privacy.MIN_ANSWERS answers
+shows its count but no figures. Scopes are given by codes like everywhere in the API
+(mall, agency and service codes, the booth's ticket letter within a mall, the 2-digit
+Kemendagri province code).
 """
 
 from __future__ import annotations
@@ -29,7 +33,17 @@ from mpp.surveys.throttle import submit_enforce
 
 router = Router(tags=["surveys"])
 
-Score = Field(..., ge=1, le=4, description="1 (a) to 4 (d), as on the questionnaire.")
+
+def _score(number: int):
+    """Question `number` of the form; its answers a-d are sent as 1-4."""
+    return Field(
+        ...,
+        ge=1,
+        le=4,
+        description=f"Question {number} of the form: 1 = answer a, 2 = b, 3 = c, 4 = d.",
+    )
+
+
 SexCode = Literal["L", "P"]
 EducationCode = Literal["sd", "smp", "sma", "diploma", "s1", "s2"]
 OccupationCode = Literal["pns", "tni", "polri", "swasta", "wirausaha", "pelajar", "lainnya"]
@@ -37,15 +51,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class AnswersIn(Schema):
-    U1: int = Score
-    U2: int = Score
-    U3: int = Score
-    U4: int = Score
-    U5: int = Score
-    U6: int = Score
-    U7: int = Score
-    U8: int = Score
-    U9: int = Score
+    U1: int = _score(1)
+    U2: int = _score(2)
+    U3: int = _score(3)
+    U4: int = _score(4)
+    U5: int = _score(5)
+    U6: int = _score(6)
+    U7: int = _score(7)
+    U8: int = _score(8)
+    U9: int = _score(9)
 
 
 class ProfileIn(Schema):
@@ -62,7 +76,12 @@ class ProfileIn(Schema):
 
 
 class SurveyIn(Schema):
-    token: str = Field(..., min_length=1, max_length=64, description="A ticket's survey_token.")
+    token: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        description="The token of the survey link (/survei/<token>/) the citizen was given.",
+    )
     answers: AnswersIn
     profile: ProfileIn
     comment: str = Field("", max_length=COMMENT_MAX, description="Optional; no personal data.")
@@ -81,7 +100,15 @@ class IkmOut(Schema):
     unit_value: float | None = Field(..., description="1-4 (sum of the NRRs x 1/9), 4 decimals.")
     mutu: Literal["A", "B", "C", "D"] | None
     mutu_label: str | None
-    respondents: int
+    respondents: int | None = Field(
+        ..., description="Answers in scope; null when 1 to 4 (`suppressed`)."
+    )
+    suppressed: bool = Field(
+        ...,
+        description="Fewer than 5 answers: no index, mutu or scores are given, so that no "
+        "answer can be traced to the person who gave it (`note` says so).",
+    )
+    note: str | None = Field(None, description="'fewer than 5 answers' when suppressed.")
     transactions: int = Field(..., description="Finished transactions (invitations) in scope.")
     required_sample: int = Field(..., description="Krejcie-Morgan minimum for `transactions`.")
     sample_short: bool = Field(..., description="Fewer respondents than the minimum sample.")
@@ -207,6 +234,7 @@ def get_ikm(
     combine (mall and service: that service in that mall). Unknown codes: 404
     mall_not_found, agency_not_found, service_not_found, booth_not_found,
     province_not_found; bad dates or from after to: 422 invalid_date / invalid_period.
+    With 1 to 4 answers the figures are withheld (`suppressed`, docs/survey-privacy.md).
     """
     scope, found_mall = _scope(mall, agency, service, booth, province)
     today = found_mall.today() if found_mall else timezone.localdate()
@@ -222,7 +250,9 @@ def get_ikm(
         "unit_value": _number(result.unit_value, 4),
         "mutu": result.mutu,
         "mutu_label": str(result.mutu_label) if result.mutu_label else None,
-        "respondents": result.respondents,
+        "respondents": None if result.suppressed else result.respondents,
+        "suppressed": result.suppressed,
+        "note": result.respondents_label if result.suppressed else None,
         "transactions": result.transactions,
         "required_sample": result.required_sample,
         "sample_short": result.sample_short,

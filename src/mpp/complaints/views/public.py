@@ -96,6 +96,7 @@ def form_page(request, mall_code: str, *, channel: str, actor=None):
             name=data["name"],
             phone=data["phone"],
             email=data["email"],
+            consent=bool(data.get("consent")),
             attachment=data.get("attachment"),
             actor=actor,
             language=_language(),

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from mpp.accounts.selectors import can_operate_mall
+from mpp.accounts import access
 from mpp.catalog.models import Booth
 from mpp.catalog.pages import mall_or_404
 from mpp.complaints.export import export_csv, export_rows, export_xlsx
@@ -45,7 +45,7 @@ from mpp.complaints.services import (
 from mpp.complaints.validation import code_grouped
 from mpp.complaints.views.common import serve_attachment
 from mpp.complaints.views.public import form_page
-from mpp.complaints.workflow import MANAGERS, STEPS, allowed_steps, role_of
+from mpp.complaints.workflow import EXTEND, MANAGERS, STEPS, allowed_steps, role_of
 from mpp.core.errors import DomainError
 from mpp.core.pii import email_mask, phone_mask
 from mpp.core.workdays import working_days_between
@@ -55,7 +55,7 @@ PAGE_SIZE = 50
 
 def _staff_mall(request, mall_code: str):
     mall = mall_or_404(mall_code)
-    if not can_operate_mall(request.user, mall.pk):
+    if not access.allowed(request.user, "complaint.record", mall):
         raise PermissionDenied(_("You are not staff of this mall."))
     return mall
 
@@ -133,7 +133,9 @@ def _detail(request, mall, complaint, *, error: str = "", status: int = 200, con
         "history": staff_history(complaint),
         "steps": allowed_steps(request.user, complaint),
         "booths": forward_booths(complaint),
-        "tracks": Complaint.Track.choices,
+        "tracks": Complaint.Track.choices
+        if access.allowed(request.user, EXTEND, complaint)
+        else [],
         "phone_masked": phone_mask(complaint.phone) if complaint.phone and named else "",
         "email_masked": email_mask(complaint.email) if complaint.email and named else "",
         "show_contact": contact and named,

@@ -4,7 +4,8 @@ PermenPANRB 14/2017 requires each unit to publish its SKM results. The page show
 current month so far, the previous month and the previous quarter: the IKM, its class
 (mutu), the mean score (NRR) of each of the nine elements in order, and how many people
 answered against the minimum sample for the transactions of that period, with a
-warning when too few answered for the figure to be representative. No comments are
+warning when too few answered for the figure to be representative. A period with fewer
+than 5 answers shows only that (surveys.privacy). No comments are
 shown here: they may name people; reports for staff carry them.
 """
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from mpp.catalog.selectors import mall_get
+from mpp.surveys import privacy
 from mpp.surveys.selectors import ikm_compute, period_before, period_of
 from mpp.surveys.views.reports import period_containing
 
@@ -52,4 +54,5 @@ def mall_ikm(request, mall: str):
             date_to=period["date_to"],
             with_comments=False,
         )
-    return render(request, "surveys/ikm.html", {"mall": found, "periods": periods})
+    context = {"mall": found, "periods": periods, "min_answers": privacy.MIN_ANSWERS}
+    return render(request, "surveys/ikm.html", context)
