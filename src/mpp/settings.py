@@ -2,7 +2,12 @@
 
 DATABASE_URL   default: SQLite file var/mpp.sqlite3 (WAL, IMMEDIATE transactions)
 REDIS_URL      optional: cross-process fan-out for display boards and rate limits
+MPP_ENV        "demo" (default) or "production" (mpp.core.deploy; docs/production.md)
 MPP_SECRET_KEY, MPP_DEBUG, MPP_ALLOWED_HOSTS, MPP_VAR_DIR, MPP_LOG_LEVEL
+MPP_CSRF_TRUSTED_ORIGINS, MPP_SSL_REDIRECT, MPP_SECURE_COOKIES, MPP_HSTS_SECONDS,
+  MPP_HSTS_INCLUDE_SUBDOMAINS, MPP_HSTS_PRELOAD, MPP_PROXY_SSL_HEADER: HTTPS behind a proxy
+MPP_REQUIRE_2FA: national admins and mall managers must sign in with a TOTP code
+MPP_LOGIN_USER_FAILURES, MPP_LOGIN_IP_FAILURES, MPP_LOGIN_MAX_LOCK: sign-in lock-out
 MPP_DB_POOL_MAX  connections pooled (PostgreSQL) or kept open (SQLite) per process (20; 0: none)
 MPP_DB_CHECK, MPP_DB_RETRY_AFTER: lost connections (mpp.core.dbfaults)
 MPP_MAX_BODY_BYTES, MPP_MAX_UPLOAD_BYTES, MPP_BODY_TIMEOUT, MPP_BODY_MIN_RATE: request bodies
@@ -10,32 +15,103 @@ MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_RATE_SURVEY_I
   MPP_RATE_COMPLAINT_IP, MPP_RATE_COMPLAINT_LOOKUP_IP, MPP_RATE_SEARCH_IP: rate limits
 MPP_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
-MPP_PII_KEY    key of the NIK digests (mpp.core.pii); default derived from the secret key
+MPP_PII_KEY, MPP_PII_KEY_ID, MPP_PII_KEYS_OLD: keys of the NIK digests (mpp.core.pii)
 MPP_PUBLIC_URL the address citizens reach this installation at, for links in messages
 MPP_OUTBOX_LEASE, MPP_OUTBOX_BACKOFF: the outbox worker's lease and back-off schedule (seconds)
 """
 
-import hashlib
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from mpp.core import deploy
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MPP_VAR_DIR", Path.cwd() / "var"))
 
-DEBUG = os.environ.get("MPP_DEBUG", "0").lower() in {"1", "true", "yes"}
-SECRET_KEY = os.environ.get("MPP_SECRET_KEY", "insecure-dev-key-change-me-in-production")
-ALLOWED_HOSTS = os.environ.get("MPP_ALLOWED_HOSTS", "*").split(",")
-# Keys the HMAC of NIKs stored with bookings (mpp.core.pii). Set it on its own in
-# production: changing it (or the secret key it defaults from) orphans stored digests.
-MPP_PII_KEY = (
-    os.environ.get("MPP_PII_KEY") or hashlib.sha256(f"mpp-pii:{SECRET_KEY}".encode()).hexdigest()
+# The profile (mpp.core.deploy): "production" refuses to start without its keys and
+# host names and turns on HTTPS; "demo" keeps generated keys under var/.
+try:
+    MPP_ENV = deploy.profile()
+    _problems = deploy.production_problems() if MPP_ENV == "production" else []
+    MPP_PII_KEYS_OLD = deploy.parse_old_pii_keys(os.environ.get("MPP_PII_KEYS_OLD", ""))
+except deploy.DeployError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+if _problems:
+    raise ImproperlyConfigured(deploy.refusal(_problems))
+PRODUCTION = MPP_ENV == "production"
+
+DEBUG = deploy.truthy(os.environ.get("MPP_DEBUG", "0"))
+SECRET_KEY = os.environ.get("MPP_SECRET_KEY") or deploy.demo_key(VAR_DIR, "secret_key")
+_hosts = [h.strip() for h in os.environ.get("MPP_ALLOWED_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS = _hosts or ["*"]  # "*" only in the demo profile (production requires hosts)
+# Keys the HMAC of NIKs stored with bookings (mpp.core.pii): its own key, never derived
+# from the secret key. The id is stored with each digest ("k1$..."); digests made with
+# an old key (MPP_PII_KEYS_OLD="k1:...", oldest first) are still found, and
+# `mpp pii_rekey` re-keys them under the current key (docs/production.md).
+MPP_PII_KEY = os.environ.get("MPP_PII_KEY") or deploy.demo_key(VAR_DIR, "pii_key")
+MPP_PII_KEY_ID = os.environ.get("MPP_PII_KEY_ID", "k1")
+MPP_PUBLIC_URL = os.environ.get("MPP_PUBLIC_URL", "").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("MPP_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+] or ([MPP_PUBLIC_URL] if MPP_PUBLIC_URL.startswith("https://") else [])
+
+# HTTPS (production profile defaults; each can be turned off for a special set-up). The
+# proxy in front of MPP terminates TLS; `mpp serve` believes its X-Forwarded-For and
+# X-Forwarded-Proto only from MPP_TRUSTED_PROXIES (uvicorn's forwarded_allow_ips), so
+# request.is_secure() is right without SECURE_PROXY_SSL_HEADER. MPP_PROXY_SSL_HEADER
+# (e.g. X-Forwarded-Proto) is for other servers, and only if the proxy always sets it.
+_https = PRODUCTION
+SECURE_SSL_REDIRECT = deploy.truthy(os.environ.get("MPP_SSL_REDIRECT", "1" if _https else "0"))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = deploy.truthy(
+    os.environ.get("MPP_SECURE_COOKIES", "1" if _https else "0")
 )
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MPP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SECURE_HSTS_SECONDS = int(os.environ.get("MPP_HSTS_SECONDS", "31536000" if _https else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = deploy.truthy(
+    os.environ.get("MPP_HSTS_INCLUDE_SUBDOMAINS", "1" if _https else "0")
+)
+# Preloading is the domain owner's decision (hstspreload.org is hard to undo): off unless set.
+SECURE_HSTS_PRELOAD = deploy.truthy(os.environ.get("MPP_HSTS_PRELOAD", "0"))
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+if os.environ.get("MPP_PROXY_SSL_HEADER"):
+    _header = "HTTP_" + os.environ["MPP_PROXY_SSL_HEADER"].upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (_header, "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every answer (django-csp): scripts only from this server's
+# static files, nothing from elsewhere, no framing. Styles allow inline (a few templates
+# and Swagger UI set style attributes); images allow data: (QR codes, Swagger UI icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Staff sign-in (mpp.accounts.throttle, mpp.accounts.twofactor).
+AUTHENTICATION_BACKENDS = ["mpp.accounts.throttle.ThrottledModelBackend"]
+MPP_LOGIN_USER_FAILURES = int(os.environ.get("MPP_LOGIN_USER_FAILURES", "5"))
+MPP_LOGIN_IP_FAILURES = int(os.environ.get("MPP_LOGIN_IP_FAILURES", "20"))
+MPP_LOGIN_MAX_LOCK = int(os.environ.get("MPP_LOGIN_MAX_LOCK", str(15 * 60)))  # seconds
+MPP_REQUIRE_2FA = deploy.truthy(os.environ.get("MPP_REQUIRE_2FA", "0"))
+OTP_TOTP_ISSUER = "MPP"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mpp.web",  # first: its templates/admin/ (readable breadcrumbs, labelled inline rows) win
+    "mpp.accounts.admin_apps.MppAdminConfig",  # django.contrib.admin, every change audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +121,7 @@ INSTALLED_APPS = [
     "mpp.accounts",
     "mpp.catalog",
     "mpp.queueing",
+    "mpp.devices",
     "mpp.notifications",
     "mpp.bookings",
     "mpp.surveys",
@@ -52,14 +129,17 @@ INSTALLED_APPS = [
     "mpp.consultation",
     "mpp.search",
     "mpp.assistant",
-    "mpp.web",
     "mpp.api",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # optional TOTP two-factor sign-in for staff
+    "csp",
     "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN)
 ]
 
 MIDDLEWARE = [
     "mpp.core.shedding.BookingShedMiddleware",  # first: sheds in the event loop, no thread
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "mpp.api.errors.JsonErrorsMiddleware",  # under /api/: every error answer as JSON
     "mpp.web.static_middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
     "mpp.core.dbfaults.DatabaseFaultMiddleware",  # lost connection: retry once, else 503
@@ -69,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "mpp.accounts.twofactor.RequireTwoFactorMiddleware",  # MPP_REQUIRE_2FA
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -212,9 +294,8 @@ MPP_SHED_PATHS = [
 # Notifications (mpp.notifications; sent by `mpp worker`). Without a gateway URL, SMS
 # and WhatsApp messages wait and are retried until it is configured or they give up.
 MPP_SMS_GATEWAY_URL = os.environ.get("MPP_SMS_GATEWAY_URL", "")
-# The address citizens reach this installation at (e.g. https://mpp.majalengkakab.go.id),
-# for links in SMS and e-mail (booking page, survey). Empty: messages carry no link.
-MPP_PUBLIC_URL = os.environ.get("MPP_PUBLIC_URL", "").rstrip("/")
+# MPP_PUBLIC_URL (above): the address citizens reach this installation at (e.g.
+# https://mpp.majalengkakab.go.id), for links in SMS and e-mail. Empty: no link.
 MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
 # The outbox worker (mpp.notifications.worker; docs/faults.md "## outbox"). The lease: how
 # long a worker holds the one message it is sending before another worker may take it
@@ -262,8 +343,16 @@ EMAIL_BACKEND = os.environ.get("MPP_EMAIL_BACKEND") or (
     else "django.core.mail.backends.smtp.EmailBackend"
 )
 
+# Staff passwords: Django's full set (similar to the username or name, at least 10
+# characters, one of the 20,000 most common, all digits: refused).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "id"

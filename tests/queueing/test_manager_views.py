@@ -91,7 +91,9 @@ def test_figures_of_a_small_hand_made_day(mall, offering, counter, officer):
     # booth, service, issued, waiting, served, no-show, priority, mean wait, mean service
     assert row(html, offering.service.code)[2:] == ["3", "1", "1", "1", "0", "15.0", "6.0"]
     assert row(html, other.service.code)[2:] == ["1", "1", "0", "0", "1", "—", "—"]
-    assert '<meta http-equiv="refresh" content="30">' in html
+    # No forced reload (axe meta-refresh): today.js swaps fresh figures in; a link reloads.
+    assert 'http-equiv="refresh"' not in html
+    assert 'data-refresh="30"' in html and 'data-testid="today-reload"' in html
     assert 'href="/admin/"' in html
     assert waiting.status == Ticket.Status.WAITING and priority_waiting.is_priority
 

@@ -32,7 +32,7 @@ def test_home_lists_malls_with_services_and_their_kiosk_and_board(en):
     assert response.status_code == 200
     html = response.content.decode()
     assert "MPP Kabupaten Uji" in html
-    assert f'href="/m/{serving.code}/kiosk/"' in html
+    assert f'href="/m/{serving.code}/phone/"' in html
     assert f'href="/m/{serving.code}/board/"' in html
     assert retired.name not in html and "MPP Tanpa Layanan" not in html
     assert "Public Service Mall (Mal Pelayanan Publik, MPP)" in html

@@ -252,8 +252,8 @@ CLOUD = "/assistant/whatsapp-cloud"
     response={200: None, 403: ErrorOut},
     operation_id="assistantWhatsappCloudVerify",
     openapi_extra={
-        "responses": {
-            "200": {
+        "responses": {  # int key: merged into ninja's own 200 (a "200" string was a second key)
+            200: {
                 "description": "The challenge, echoed as text/plain.",
                 "content": {"text/plain": {"schema": {"type": "string"}}},
             }
