@@ -379,6 +379,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     # The level on the handler too: records of loggers with their own level (django.request
     # logs every 4xx as a warning) reach the root's handlers whatever the root's level.
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": MPP_LOG_LEVEL}},
+    # Secret path segments (booking codes, ticket-page secrets) are hidden: core.logsafe.
+    "filters": {"secret_paths": {"()": "mpp.core.logsafe.SecretPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": MPP_LOG_LEVEL,
+            "filters": ["secret_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": MPP_LOG_LEVEL},
 }

@@ -42,6 +42,7 @@ def serve(*, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         log_level="warning",
+        access_log=False,  # paths carry citizens' secrets (core.logsafe); Django logs errors
         **proxy_options(),
     )
 
