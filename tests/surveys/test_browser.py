@@ -153,12 +153,14 @@ def test_counter_tablet_takes_the_answer_and_waits_again(world, server_url, brow
     tablet.set_viewport_size(TABLET["viewport"])
     tablet.goto(f"{base}/console/{world.counter_id}/survei/")
     expect(tablet.locator("[data-testid=tablet-wait]")).to_be_visible()
-    assert '<meta http-equiv="refresh" content="5">' in tablet.content()
+    assert '<meta http-equiv="refresh" content="5">' in tablet.content()  # in <noscript>
+    assert tablet.locator('meta[name="mpp-reload"]').get_attribute("content") == "5"
 
     press(console, "N")
     press(console, "S")
     press(console, "F")
-    # Without any script the waiting screen refreshes itself into the questionnaire.
+    # The waiting screen refreshes itself into the questionnaire (web/reload.js; without
+    # scripts, the <noscript> refresh).
     expect(tablet.locator("[data-testid=tablet-form]")).to_be_visible(timeout=8000)
     answer(tablet, (3,) * 9)
     expect(tablet.locator("[data-testid=tablet-thanks]")).to_be_visible()
