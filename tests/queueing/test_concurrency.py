@@ -74,3 +74,22 @@ def test_parallel_counters_never_call_the_same_ticket(mall):
     assert len(served) == total
     assert len(set(served)) == total
     assert Ticket.objects.filter(mall=mall, status=Ticket.Status.DONE).count() == total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_phones_never_take_more_than_the_days_phone_numbers(mall):
+    """Six processes ask for 60 phone tickets of a service that gives 20 a day: exactly
+    20 are issued, with 20 different numbers; the rest are refused as sold out."""
+    offering = OfferingFactory(booth__mall=mall, remote_per_day=20)
+    processes, tries = 6, 10
+    results = run_parallel(
+        WORKER, [["remote", str(mall.pk), offering.service.code, str(tries)]] * processes
+    )
+    rows = [row for result in results for row in result]
+    issued = [row for row in rows if row[0] == "issued"]
+    refused = {row[1] for row in rows if row[0] == "refused"}
+    assert len(rows) == processes * tries
+    assert len(issued) == 20 and len({seq for _, seq, _ in issued}) == 20
+    assert refused == {"remote_full"}, refused
+    assert Ticket.objects.filter(mall=mall, source="remote").count() == 20
+    assert results.overlap() > 0, results.windows
