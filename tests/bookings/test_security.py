@@ -241,8 +241,9 @@ def test_the_booking_page_shows_personal_details_only_after_the_nik(policy):
     assert "Siti Aminah" in shown and "************0001" in shown and NIK_MALE not in shown
 
 
-def test_the_kiosk_check_in_needs_the_nik_digits(policy):
+def test_the_kiosk_check_in_needs_the_nik_digits(policy, clock):
     """Before: the code alone (e.g. bought from a tout) became a queue ticket."""
+    clock.move_to("2026-12-08T07:45:00+07:00")  # before book()'s 08:00 slot on 8 Dec 2026
     policy.checkin_early_minutes = 32767
     policy.save()
     booking = book(policy)
