@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "mpp.devices",
     "mpp.notifications",
     "mpp.bookings",
+    "mpp.cases",
     "mpp.surveys",
     "mpp.complaints",
     "mpp.consultation",

@@ -1,0 +1,1 @@
+"""MPP Digital: applications (berkas permohonan) a citizen follows from any channel."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "mpp.cases"
+    verbose_name = _("Applications (MPP Digital)")
+
+    def ready(self) -> None:
+        # Hooks of lower apps (search next steps, kiosk links, survey) register here.
+        from mpp.cases import hooks  # noqa: F401
