@@ -7,9 +7,9 @@ invalid_description, invalid_name, invalid_phone, invalid_email, invalid_date,
 invalid_ticket, invalid_booking, invalid_attachment, attachment_too_large. Messages
 never echo the phone number or e-mail address.
 
-Attachments are checked by their content, not their name: a JPEG, PNG or PDF file
-(magic bytes, and for PNG and PDF their end marker) of at most 5 MB. The name the
-citizen's file had is not kept (it often holds a name or a NIK).
+Attachments are checked by their content, not their name, through the one upload
+check (mpp.core.uploads: magic bytes and structure): a JPEG, PNG or PDF file of at
+most 5 MB. The name the citizen's file had is not kept (it often holds a name or a NIK).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from lokal import parse_phone
 
 from mpp.core.errors import Invalid
+from mpp.core.uploads import CONTENT_TYPES, UploadTooLarge, upload_kind
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 letters: no 0/O, 1/I/L
 CODE_LENGTH = 10  # 31^10, about 8 * 10^14: not guessable by trying
@@ -36,7 +37,7 @@ DESCRIPTION_MAX = 4000
 NAME_MAX = 120
 MESSAGE_MAX = 4000
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
-ATTACHMENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+ATTACHMENT_TYPES = {kind: CONTENT_TYPES[kind] for kind in ("jpg", "png", "pdf")}
 
 
 def code_new() -> str:
@@ -170,30 +171,17 @@ def booking_clean(value) -> str:
     return cleaned
 
 
-def _kind_of(head: bytes, tail: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in tail:
-        return "png"
-    if head.startswith(b"%PDF-") and b"%%EOF" in tail:
-        return "pdf"
-    return None
-
-
 def attachment_kind(upload) -> str:
-    """The kind ("jpg", "png", "pdf") of an uploaded file, read from its content; Invalid
-    (attachment_too_large, invalid_attachment) for anything else."""
-    size = getattr(upload, "size", None)
-    if size is None or size > ATTACHMENT_MAX_BYTES:
-        raise Invalid(_("The attachment is too large (at most 5 MB)."), code="attachment_too_large")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(max(size - 1024, 0))
-    tail = upload.read(1024)
-    upload.seek(0)
-    kind = _kind_of(head, tail)
-    if kind is None or size == 0:
+    """The kind ("jpg", "png", "pdf") of an uploaded file, read from its content by the one
+    upload check (mpp.core.uploads); Invalid (attachment_too_large, invalid_attachment)
+    for anything else."""
+    try:
+        return upload_kind(upload, allowed=tuple(ATTACHMENT_TYPES), max_bytes=ATTACHMENT_MAX_BYTES)
+    except UploadTooLarge:
+        raise Invalid(
+            _("The attachment is too large (at most 5 MB)."), code="attachment_too_large"
+        ) from None
+    except Invalid:
         raise Invalid(
             _("Attach a photo (JPG or PNG) or a PDF document."), code="invalid_attachment"
-        )
-    return kind
+        ) from None
