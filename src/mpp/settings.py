@@ -270,6 +270,7 @@ MPP_RATE_LIMITS = {
     "consultation_comment_voter": _rate("MPP_RATE_CONSULTATION_COMMENT_VOTER", "5/600"),
     "consultation_vote_ip": _rate("MPP_RATE_CONSULTATION_VOTE_IP", "120/600"),
     "consultation_vote_voter": _rate("MPP_RATE_CONSULTATION_VOTE_VOTER", "30/600"),
+    "device_tickets": _rate("MPP_RATE_DEVICE_TICKETS", "30/60"),  # per kiosk or staff member
 }
 # The counters' key prefix (tests and benchmarks isolate themselves with it).
 MPP_RATELIMIT_PREFIX = os.environ.get("MPP_RATELIMIT_PREFIX", "rl")

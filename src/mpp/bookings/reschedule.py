@@ -18,6 +18,13 @@ from mpp.bookings.limits import phone_check
 from mpp.bookings.models import Booking
 from mpp.bookings.proof import proof_require
 from mpp.bookings.records import booking_event, booking_locked, policy_of, require_booked
+from mpp.bookings.rules import (
+    duplicate_error,
+    has_active,
+    slot_for,
+    slot_full_error,
+    window_check,
+)
 from mpp.bookings.slots import seat_release, seat_take
 from mpp.bookings.validation import date_clean, time_clean
 from mpp.core.errors import Conflict, Invalid
@@ -45,9 +52,6 @@ def booking_reschedule(
 
 @transaction.atomic
 def _reschedule(code: str, day: dt.date, start: dt.time, now: dt.datetime) -> Booking:
-    # The booking rules shared with booking_create (bookings.services imports this module).
-    from mpp.bookings.services import _duplicate, _has_active, _slot, _slot_full, _window_check
-
     booking = booking_locked(code, None, proof=False)
     require_booked(booking)
     policy = policy_of(booking)
@@ -56,29 +60,29 @@ def _reschedule(code: str, day: dt.date, start: dt.time, now: dt.datetime) -> Bo
             _("This booking cannot be rescheduled again; cancel it and book anew."),
             code="reschedule_limit",
         )
-    _window_check(policy, day, now)
+    window_check(policy, day, now)
     old = booking.slot
-    new = _slot(policy, day, start, now)
+    new = slot_for(policy, day, start, now)
     if new.pk == old.pk:
         raise Invalid(_("The booking is already in this slot."), code="invalid_slot")
-    if day != booking.date and _has_active(
+    if day != booking.date and has_active(
         [booking.nik_digest], booking.service_id, day, exclude=booking.pk
     ):
-        raise _duplicate()
+        raise duplicate_error()
     if new.online_left <= 0 and holds_expire(now=now, slot_id=new.pk):
         new.refresh_from_db(fields=["online_booked"])
     if new.online_left <= 0:
-        raise _slot_full()
+        raise slot_full_error()
     if day != booking.date:
         phone_check(booking.phone, day, now, exclude=booking.pk)
     if new.pk < old.pk:
         if not seat_take(new.pk):
-            raise _slot_full()
+            raise slot_full_error()
         seat_release(old.pk)
     else:
         seat_release(old.pk)
         if not seat_take(new.pk):
-            raise _slot_full()
+            raise slot_full_error()
     from_date, from_slot = booking.date, old.label
     booking.slot, booking.date = new, day
     booking.reschedule_count += 1
@@ -86,7 +90,7 @@ def _reschedule(code: str, day: dt.date, start: dt.time, now: dt.datetime) -> Bo
         with transaction.atomic():
             booking.save(update_fields=["slot", "date", "reschedule_count"])
     except IntegrityError:
-        raise _duplicate() from None
+        raise duplicate_error() from None
     booking_event(booking, "rescheduled", from_date=from_date.isoformat(), from_slot=from_slot)
     notify.booking_rescheduled(booking, now=now)
     return booking

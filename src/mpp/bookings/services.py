@@ -58,7 +58,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mpp.bookings import notify
-from mpp.bookings.calendar import date_refusal, slot_start
+from mpp.bookings.calendar import slot_start
 from mpp.bookings.checkin import booking_check_in, bookings_mark_no_shows
 from mpp.bookings.confirm import (
     HOLD_MINUTES,
@@ -73,10 +73,17 @@ from mpp.bookings.proof import proof_require, tail_digest, tail_of
 from mpp.bookings.records import (
     booking_event,
     booking_locked,
-    day_label,
     require_booked,
 )
 from mpp.bookings.reschedule import booking_reschedule
+from mpp.bookings.rules import (
+    duplicate_error,
+    has_active,
+    no_slot_error,
+    slot_for,
+    slot_full_error,
+    window_check,
+)
 from mpp.bookings.slots import seat_release, seat_take, slots_ensure
 from mpp.bookings.validation import (
     code_new,
@@ -109,24 +116,6 @@ __all__ = [
 ]
 
 CODE_ATTEMPTS = 8  # new random codes tried when one is taken (about 1 in 10^6 at 10^6 bookings)
-
-
-def _slot_full() -> Conflict:
-    return Conflict(_("This slot is fully booked; choose another time."), code="slot_full")
-
-
-def _duplicate() -> Conflict:
-    return Conflict(
-        _("This NIK already has a booking for this service on that day."),
-        code="duplicate_booking",
-    )
-
-
-def _has_active(digests: list[str], service_id: int, date: dt.date, *, exclude=None) -> bool:
-    qs = Booking.objects.filter(
-        nik_digest__in=digests, service_id=service_id, date=date, status__in=Booking.ACTIVE_STATUSES
-    )
-    return qs.exclude(pk=exclude).exists() if exclude else qs.exists()
 
 
 _policy_cache = HotCache("bookings.policy", seconds=5).watch(BookingPolicy, Offering, Service, Mall)
@@ -170,37 +159,6 @@ def _policy(mall: Mall, service_code: str) -> BookingPolicy:
     return policy
 
 
-def _window_check(policy: BookingPolicy, date: dt.date, now: dt.datetime) -> None:
-    refusal = date_refusal(policy, date, now)
-    if refusal is None:
-        return
-    messages = {
-        "not_offered": _("Online booking is not open for this service."),
-        "closed": _("The mall is closed on %(date)s."),
-        "not_yet": _("Booking for %(date)s is not open yet; it opens %(days)d day(s) before."),
-        "past": _("Booking for %(date)s has ended."),
-    }
-    message = messages[refusal] % {"date": day_label(date), "days": policy.window_days}
-    raise Conflict(message, code="window_closed")
-
-
-def _no_slot(start: dt.time) -> Invalid:
-    return Invalid(
-        _("There is no slot starting at %(time)s on that day.") % {"time": f"{start:%H:%M}"},
-        code="invalid_slot",
-    )
-
-
-def _slot(policy: BookingPolicy, date: dt.date, start: dt.time, now: dt.datetime) -> Slot:
-    slots = slots_ensure(offering_id=policy.offering_id, date=date)
-    slot = next((s for s in slots if s.starts_at == start), None)
-    if slot is None:
-        raise _no_slot(start)
-    if now >= slot_start(slot, policy.offering.mall):
-        raise Conflict(_("This slot has already started."), code="window_closed")
-    return slot
-
-
 _SLOT_WITH_DUPLICATE = """
 SELECT s.*, EXISTS (
     SELECT 1 FROM bookings_booking b
@@ -239,10 +197,10 @@ def _slot_with_duplicate(
     day's first booking."""
     slot = _slot_row(policy, date, start, digests)
     if slot is None:
-        _slot(policy, date, start, now)  # makes the day, or refuses the time
+        slot_for(policy, date, start, now)  # makes the day, or refuses the time
         slot = _slot_row(policy, date, start, digests)
         if slot is None:
-            raise _no_slot(start)
+            raise no_slot_error(start)
     if now >= slot_start(slot, policy.offering.mall):
         raise Conflict(_("This slot has already started."), code="window_closed")
     return slot
@@ -279,7 +237,7 @@ def booking_create(
     if channel not in Booking.Channel.values:
         raise Invalid(_("Unknown booking channel."), code="invalid_channel")
     policy = _policy(mall, service_code)
-    _window_check(policy, day, now)
+    window_check(policy, day, now)
     # The digest stored now, and every form an older key left (core.pii key rotation),
     # so a NIK booked before a rotation is still one NIK.
     digests = nik_digest_candidates(nik)
@@ -289,9 +247,9 @@ def booking_create(
     if looks_taken and holds_expire(now=now, service_id=policy.offering.service_id, date=day):
         slot = _slot_with_duplicate(policy, day, start, now, digests)
     if slot.duplicate:
-        raise _duplicate()
+        raise duplicate_error()
     if slot.online_left <= 0:
-        raise _slot_full()
+        raise slot_full_error()
     phone_check(phone, day, now)
     offering = policy.offering
     booking = Booking(
@@ -318,8 +276,8 @@ def booking_create(
             # The whole transaction rolled back, the seat with it. Either the same NIK
             # won a race a moment ago, or (about 1 in 10^6) the random code was taken.
             booking._state.adding = True
-            if _has_active(digests, offering.service_id, day):
-                raise _duplicate() from None
+            if has_active(digests, offering.service_id, day):
+                raise duplicate_error() from None
     raise Conflict(_("Please try again."), code="code_exhausted")
 
 
@@ -331,7 +289,7 @@ def _booking_insert(booking: Booking, *, now: dt.datetime) -> Booking:
     phone_lock(booking.phone)
     phone_check(booking.phone, booking.date, now)
     if not seat_take(booking.slot_id):
-        raise _slot_full()
+        raise slot_full_error()
     booking.otp_sends = 0
     otp_issue(booking, now=now)
     booking.save(force_insert=True)

@@ -9,34 +9,21 @@ credential cannot empty a day's quota in seconds.
 
 from __future__ import annotations
 
-import os
-
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from mpp.accounts import access
 from mpp.catalog.models import Mall
 from mpp.core.errors import Forbidden
-from mpp.core.ratelimit import RateLimited, ratelimit_hit
+from mpp.core.ratelimit import RateLimited, limit_for, ratelimit_hit
 from mpp.devices.models import Device, DeviceKind
 
 
-def _env_rate(env: str, default: str) -> tuple[int, int] | None:
-    count, _sep, seconds = os.environ.get(env, default).partition("/")
-    return (int(count), int(seconds or 60)) if int(count) > 0 else None
-
-
-# Tickets per minute a kiosk (or a staff member) may issue: a busy kiosk prints one every
-# few seconds at most. settings.MPP_RATE_LIMITS["device_tickets"] wins when set; else
-# MPP_RATE_DEVICE_TICKETS ("count/seconds", "0": no limit).
-DEFAULT_DEVICE_TICKETS = "30/60"
-
-
 def ticket_limit() -> tuple[int, int] | None:
-    limits = getattr(settings, "MPP_RATE_LIMITS", {}) or {}
-    if "device_tickets" in limits:
-        return limits["device_tickets"]
-    return _env_rate("MPP_RATE_DEVICE_TICKETS", DEFAULT_DEVICE_TICKETS)
+    """Tickets a kiosk (or a staff member) may issue per window: a busy kiosk prints one
+    every few seconds at most. The named limit settings.MPP_RATE_LIMITS["device_tickets"]
+    (env MPP_RATE_DEVICE_TICKETS, "count/seconds", default 30/60, "0": no limit), read
+    like every other limit (core.ratelimit.limit_for)."""
+    return limit_for("device_tickets")
 
 
 def issuer_check(issuer, mall: Mall) -> None:

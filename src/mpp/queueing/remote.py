@@ -5,9 +5,9 @@ page and a return to the kiosk start, so the ticket was lost. Like Qmatic's virt
 queue and ASAN's e-queue, a phone ticket holds a place without standing in the hall:
 
 - Only services whose offering has `remote_per_day` > 0 take phone tickets, at most
-  that many a day per service (the offering row is locked while counting, so two
-  phones cannot both take the last one), only while the mall is open and not in its
-  last `Mall.remote_stop_minutes` before closing (catalog.hours).
+  that many a day per service (the ticket number, taken first, keeps its row locked
+  while counting, so two phones cannot both take the last one), only while the mall
+  is open and not in its last `Mall.remote_stop_minutes` before closing (catalog.hours).
 - The ticket gets its number and its place at once (queued_at = when it was taken)
   but is REMOTE: call-next never calls it until it is checked in.
 - Check-in (remote_ticket_check_in) needs the short code shown on the citizen's
@@ -37,9 +37,9 @@ from mpp.catalog.models import Mall, Offering
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.queueing.day import day_start
 from mpp.queueing.dayend import after_day_roll
+from mpp.queueing.issuing import next_seq, offering_for_issue, ticket_insert
 from mpp.queueing.models import Priority, Source, Ticket
 from mpp.queueing.records import ticket_event
-from mpp.queueing.services import _next_seq, _offering, format_number
 
 # Check-in codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B, so a code read aloud or typed is unambiguous.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -60,7 +60,7 @@ def checkin_code_clean(typed: str) -> str:
 
 
 def _remote_offering(mall: Mall, service_code: str) -> Offering:
-    offering = _offering(mall.pk, service_code)
+    offering = offering_for_issue(mall.pk, service_code)
     if offering.remote_per_day <= 0:
         raise Conflict(
             _(
@@ -112,13 +112,12 @@ def remote_ticket_issue(*, mall: Mall, service_code: str) -> Ticket:
     offering = _remote_offering(mall, service_code)
     now = timezone.now()
     _stop_check(mall, now, state.closes_at)
-    # One phone at a time per service while counting: the day's cap holds under a rush
-    # (PostgreSQL: the offering's row lock; SQLite: the number's write, taken first, holds
-    # the database's write lock). A refusal rolls the number back too.
-    Offering.objects.select_for_update().filter(pk=offering.pk).first()
+    # One phone at a time per booth letter while counting: the number, taken first, holds
+    # its row's lock (SQLite: the database's write lock) until this transaction ends, so
+    # the day's cap holds under a rush (queueing.issuing). A refusal rolls the number back.
     today = mall.today()
     prefix = offering.booth.ticket_prefix
-    seq = _next_seq(mall.pk, today, prefix)
+    seq = next_seq(mall.pk, today, prefix)
     if remote_taken(offering, today) >= offering.remote_per_day:
         raise Conflict(
             _(
@@ -132,18 +131,16 @@ def remote_ticket_issue(*, mall: Mall, service_code: str) -> Ticket:
     for attempt in range(CODE_TRIES):
         try:
             with transaction.atomic():
-                ticket = Ticket.objects.create(
+                ticket = ticket_insert(
                     mall=mall,
                     offering=offering,
                     service_date=today,
                     prefix=prefix,
                     seq=seq,
-                    number=format_number(prefix, seq),
                     priority=Priority.REGULAR,
                     source=Source.REMOTE,
+                    now=now,
                     status=Ticket.Status.REMOTE,
-                    issued_at=now,
-                    queued_at=now,
                     checkin_code=checkin_code_new(),
                     arrive_by=_arrive_by(mall, now, state.closes_at),
                 )

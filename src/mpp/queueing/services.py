@@ -17,24 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mpp.catalog.hours import hours_require_open
-from mpp.catalog.models import Counter, Mall, Offering
+from mpp.catalog.models import Counter, Mall
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
 from mpp.queueing.day import counter_open_today, day_start, number_with_day
 from mpp.queueing.dayend import after_day_roll, mall_of_counter
-from mpp.queueing.models import Priority, Source, Ticket, TicketSequence
+from mpp.queueing.issuing import next_seq, offering_for_issue, ticket_insert
+from mpp.queueing.models import Priority, Source, Ticket
 from mpp.queueing.records import announce as _announce
 from mpp.queueing.records import counter_shut
 from mpp.queueing.records import ticket_event as _event
 from mpp.surveys.services import invitation_create
-
-_SEQ_TABLE = TicketSequence._meta.db_table
-_NEXT_SEQ_SQL = (
-    f"INSERT INTO {_SEQ_TABLE} (mall_id, service_date, prefix, last) VALUES (%s, %s, %s, 1) "
-    f"ON CONFLICT (mall_id, service_date, prefix) DO UPDATE SET last = {_SEQ_TABLE}.last + 1 "
-    "RETURNING last"
-)
-
 
 # Not refused outside opening hours: a booking's check-in (its slot lies within the hours)
 # and the mobile service (jemput bola: the van keeps its own hours, away from the mall).
@@ -52,34 +45,6 @@ def on_ticket_finished(listener):
     if listener not in _finish_listeners:
         _finish_listeners.append(listener)
     return listener
-
-
-def _next_seq(mall_id: int, service_date, prefix: str) -> int:
-    """Take the next number of (mall, day, letter) in one statement under a row lock."""
-    day = connection.ops.adapt_datefield_value(service_date)
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_SEQ_SQL, [mall_id, day, prefix])
-        return cursor.fetchone()[0]
-
-
-def format_number(prefix: str, seq: int) -> str:
-    return f"{prefix}-{seq:03d}"
-
-
-def _offering(mall_id: int, service_code: str) -> Offering:
-    offering = (
-        Offering.objects.select_related("service", "booth")
-        .filter(
-            mall_id=mall_id, service__code=service_code, is_active=True, service__is_active=True
-        )
-        .first()
-    )
-    if offering is None:
-        raise NotFound(
-            _("Service %(code)s is not offered in this mall.") % {"code": service_code},
-            code="service_not_found",
-        )
-    return offering
 
 
 def _locked_ticket(ticket_id) -> Ticket:
@@ -141,22 +106,20 @@ def ticket_issue(
         raise Conflict(_("This mall is not operating."), code="mall_closed")
     if source not in HOURS_EXEMPT_SOURCES:
         hours_require_open(mall)
-    offering = _offering(mall.pk, service_code)
+    offering = offering_for_issue(mall.pk, service_code)
     service_date = mall.today()
     prefix = offering.booth.ticket_prefix
-    seq = _next_seq(mall.pk, service_date, prefix)
+    seq = next_seq(mall.pk, service_date, prefix)
     now = timezone.now()  # after the number's row lock, so time order follows number order
-    ticket = Ticket.objects.create(
+    ticket = ticket_insert(
         mall=mall,
         offering=offering,
         service_date=service_date,
         prefix=prefix,
         seq=seq,
-        number=format_number(prefix, seq),
         priority=priority,
         source=source,
-        issued_at=now,
-        queued_at=now,
+        now=now,
         due_at=due_at,
     )
     _event(ticket, "issued", actor_id=actor_id, source=source)
@@ -364,7 +327,7 @@ def ticket_transfer(*, ticket_id, service_code: str, actor_id: int | None) -> Ti
     Only a ticket in the hall: a phone ticket not checked in yet cannot be moved."""
     ticket = _locked_ticket(ticket_id)
     _require(ticket, *Ticket.QUEUE_STATUSES)
-    target = _offering(ticket.mall_id, service_code)
+    target = offering_for_issue(ticket.mall_id, service_code)
     if target.pk == ticket.offering_id:
         raise Conflict(_("The ticket is already for this service."), code="same_service")
     from_service = ticket.offering.service.code
