@@ -96,6 +96,19 @@ def clock():
     c.stop()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_media(tmp_path_factory):
+    """Uploads (case documents, complaint attachments) go to a folder of the run's own,
+    never into var/media of the checkout. One folder for the whole run: module-wide test
+    worlds store files that later tests read back."""
+    from django.test.utils import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (estimates, rate limits, kiosk guards)."""

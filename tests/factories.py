@@ -225,3 +225,51 @@ def kiosk_cookie(url: str, raw: str) -> dict:
     cookie = {"name": "mpp_device", "value": raw, "domain": urlsplit(url).hostname, "path": "/"}
     cookie.update(expires=-1, httpOnly=True, secure=False, sameSite="Strict")
     return {"cookies": [cookie], "origins": []}
+
+
+class CaseTypeFactory(factory.django.DjangoModelFactory):
+    """An online application type for a service offered at a booth (mpp.cases)."""
+
+    class Meta:
+        model = "cases.CaseType"
+
+    offering = factory.SubFactory(OfferingFactory)
+    completion_days = 5
+
+
+class CaseFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.CaseField"
+
+    case_type = factory.SubFactory(CaseTypeFactory)
+    position = factory.Sequence(lambda n: n)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.Sequence(lambda n: f"Pertanyaan {n}")
+    kind = "text"
+
+
+class DocumentRequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.DocumentRequirement"
+
+    case_type = factory.SubFactory(CaseTypeFactory)
+    position = factory.Sequence(lambda n: n)
+    code = factory.Sequence(lambda n: f"dokumen-{n}")
+    name = factory.Sequence(lambda n: f"Dokumen {n}")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case row as it stands (status draft unless given), without the services' events."""
+
+    class Meta:
+        model = "cases.Case"
+
+    case_type = factory.SubFactory(CaseTypeFactory)
+    number = factory.Sequence(lambda n: f"T{n:09d}")
+    mall = factory.SelfAttribute("case_type.mall")
+    booth = factory.SelfAttribute("case_type.booth")
+    service = factory.SelfAttribute("case_type.service")
+    channel = "web"
+    applicant_name = "Siti Aminah"
+    nik_digest = "k1$test"
+    nik_masked = "************0001"

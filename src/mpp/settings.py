@@ -12,12 +12,16 @@ MPP_DB_POOL_MAX  connections pooled (PostgreSQL) or kept open (SQLite) per proce
 MPP_DB_CHECK, MPP_DB_RETRY_AFTER: lost connections (mpp.core.dbfaults)
 MPP_MAX_BODY_BYTES, MPP_MAX_UPLOAD_BYTES, MPP_BODY_TIMEOUT, MPP_BODY_MIN_RATE: request bodies
 MPP_RATE_BOOKING_IP, MPP_RATE_BOOKING_NIK, MPP_RATE_LOOKUP_IP, MPP_RATE_SURVEY_IP,
-  MPP_RATE_COMPLAINT_IP, MPP_RATE_COMPLAINT_LOOKUP_IP, MPP_RATE_SEARCH_IP: rate limits
+  MPP_RATE_COMPLAINT_IP, MPP_RATE_COMPLAINT_LOOKUP_IP, MPP_RATE_SEARCH_IP, MPP_RATE_CASE_IP,
+  MPP_RATE_CASE_NIK, MPP_RATE_CASE_LOOKUP_IP, MPP_RATE_CASE_OPEN_NUMBER, MPP_RATE_PHONE_CODE_IP,
+  MPP_RATE_PHONE_VERIFY_IP, MPP_RATE_DEVICE_TICKETS: rate limits
 MPP_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 MPP_BOOKING_MAX_INFLIGHT, MPP_BOOKING_MAX_QUEUE, MPP_BOOKING_QUEUE_SECONDS: load shedding
 MPP_PII_KEY, MPP_PII_KEY_ID, MPP_PII_KEYS_OLD: keys of the NIK digests (mpp.core.pii)
 MPP_PUBLIC_URL the address citizens reach this installation at, for links in messages
 MPP_OUTBOX_LEASE, MPP_OUTBOX_BACKOFF: the outbox worker's lease and back-off schedule (seconds)
+MPP_CASES_S3_BUCKET, MPP_CASES_S3_ENDPOINT, MPP_CASES_S3_ACCESS_KEY, MPP_CASES_S3_SECRET_KEY,
+  MPP_CASES_S3_REGION: case documents in S3-compatible storage (docs/case-documents.md)
 """
 
 import os
@@ -226,7 +230,14 @@ DATABASES = {"default": _database()}
 # must arrive within MPP_BODY_TIMEOUT s + 1 s per MPP_BODY_MIN_RATE bytes, else 408.
 MPP_MAX_BODY_BYTES = int(os.environ.get("MPP_MAX_BODY_BYTES", str(1024 * 1024)))
 MPP_MAX_UPLOAD_BYTES = int(os.environ.get("MPP_MAX_UPLOAD_BYTES", str(6 * 1024 * 1024)))
-MPP_UPLOAD_PATHS = [r"^/m/[^/]+/pengaduan/(kiosk/|petugas/)?$", r"^/admin/"]
+MPP_UPLOAD_PATHS = [
+    r"^/m/[^/]+/pengaduan/(kiosk/|petugas/)?$",
+    r"^/admin/",
+    # Case documents (mpp.cases.documents: at most 5 MB each unless a requirement says more).
+    r"^/cases/[^/]+/documents/$",
+    r"^/staff/cases/[^/]+/files/$",
+    r"^/api/v1/cases/[^/]+/documents/?$",
+]
 MPP_BODY_TIMEOUT = float(os.environ.get("MPP_BODY_TIMEOUT", "10"))
 MPP_BODY_MIN_RATE = int(os.environ.get("MPP_BODY_MIN_RATE", "50000"))  # bytes per second
 # Seconds a client is told to wait (Retry-After) when the database is unavailable: a 503
@@ -271,6 +282,12 @@ MPP_RATE_LIMITS = {
     "consultation_vote_ip": _rate("MPP_RATE_CONSULTATION_VOTE_IP", "120/600"),
     "consultation_vote_voter": _rate("MPP_RATE_CONSULTATION_VOTE_VOTER", "30/600"),
     "device_tickets": _rate("MPP_RATE_DEVICE_TICKETS", "30/60"),  # per kiosk or staff member
+    "case_ip": _rate("MPP_RATE_CASE_IP", "20/600"),  # applications started per IP
+    "case_nik": _rate("MPP_RATE_CASE_NIK", "5/600"),  # applications started per NIK
+    "case_lookup_ip": _rate("MPP_RATE_CASE_LOOKUP_IP", "20/300"),  # number + NIK digits
+    "case_open_number": _rate("MPP_RATE_CASE_OPEN_NUMBER", "10/3600"),  # tries per case number
+    "phone_code_ip": _rate("MPP_RATE_PHONE_CODE_IP", "10/3600"),  # sign-in codes asked for
+    "phone_verify_ip": _rate("MPP_RATE_PHONE_VERIFY_IP", "30/600"),  # sign-in codes typed
 }
 # The counters' key prefix (tests and benchmarks isolate themselves with it).
 MPP_RATELIMIT_PREFIX = os.environ.get("MPP_RATELIMIT_PREFIX", "rl")
@@ -368,6 +385,13 @@ USE_TZ = True
 # Uploads (complaint attachments): private files, never served from a public path; the
 # views that show them check who is asking first. No MEDIA_URL on purpose.
 MEDIA_ROOT = Path(os.environ.get("MPP_MEDIA_ROOT", VAR_DIR / "media"))
+# Case documents (mpp.cases.storage): under MEDIA_ROOT, or in an S3-compatible bucket
+# (AWS S3, MinIO, ...) when MPP_CASES_S3_BUCKET is set; the endpoint for non-AWS services.
+MPP_CASES_S3_BUCKET = os.environ.get("MPP_CASES_S3_BUCKET", "")
+MPP_CASES_S3_ENDPOINT = os.environ.get("MPP_CASES_S3_ENDPOINT", "")
+MPP_CASES_S3_ACCESS_KEY = os.environ.get("MPP_CASES_S3_ACCESS_KEY", "")
+MPP_CASES_S3_SECRET_KEY = os.environ.get("MPP_CASES_S3_SECRET_KEY", "")
+MPP_CASES_S3_REGION = os.environ.get("MPP_CASES_S3_REGION", "")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

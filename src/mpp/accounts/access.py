@@ -91,6 +91,11 @@ RULES: dict[str, dict[str, str]] = {
     "complaint.forward": _row(NATIONAL, MALL, NONE, NONE),
     "complaint.extend": _row(NATIONAL, MALL, NONE, NONE),
     "complaint.manage": _row(NATIONAL, MALL, NONE, NONE),
+    # Applications (MPP Digital cases): a booth's officers process their booth's cases;
+    # any officer of the mall records a walk-in's application for its booth.
+    "case.process": _row(NATIONAL, MALL, BOOTH, BOOTH),
+    "case.record": _row(NATIONAL, MALL, MALL, MALL),
+    "case.figures": _row(NATIONAL, MALL, BOOTH, NONE),
     # The mall's dialogue with the public, its reports and figures.
     "consultation.manage": _row(NATIONAL, MALL, NONE, NONE),
     "survey.report": _row(NATIONAL, MALL, BOOTH, NONE),

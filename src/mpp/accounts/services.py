@@ -38,6 +38,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "surveys.surveyresponse": ("view",),  # read only: answers are never edited
         "consultation.topic": ("view",),  # changed on /m/<mall>/konsultasi/kelola/
         "consultation.comment": ("view",),
+        "cases.casetype": ALL,  # what an online application asks (mpp.cases.admin)
+        "cases.casefield": ALL,
+        "cases.documentrequirement": ALL,
+        "cases.case": ("view",),  # handled on the officers' pages, not the admin
+        "cases.caseevent": ("view",),
+        "cases.casedocument": ("view",),
     },
     "Booth supervisor": {
         "catalog.mall": ("view",),
@@ -56,6 +62,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "complaints.complaint": ("view",),
         "complaints.complaintaction": ("view",),
         "surveys.surveyresponse": ("view",),
+        "cases.casetype": ALL,  # their booth's application types
+        "cases.casefield": ALL,
+        "cases.documentrequirement": ALL,
+        "cases.case": ("view",),
+        "cases.caseevent": ("view",),
+        "cases.casedocument": ("view",),
     },
 }
 # A national admin who is not a superuser may do anything in the MPP apps.
@@ -70,6 +82,7 @@ NATIONAL_APPS = (
     "complaints",
     "consultation",
     "devices",
+    "cases",
 )
 ROLE_GROUPS = {
     Role.NATIONAL_ADMIN: "National admin",

@@ -18,6 +18,7 @@ be booked"; this answers "is it open now, and until when", from the same rows:
     hours_state(mall, now=None) -> HoursState(published, is_open, closes_at, opens_at)
     hours_require_open(mall, now=None)   raises Conflict(code="mall_closed")
     week_hours(mall) -> [WeekdayHours(label, opens, closes)]  (closes None = closed)
+    closed_days(mall, start, end) -> {date}  (the mall's own closed days, inclusive)
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def _week(mall: Mall) -> dict[int, tuple[dt.time, dt.time]]:
     return _week_cache.get(mall.pk, lambda: _week_read(mall.pk))
 
 
-def _closed_days(mall: Mall, start: dt.date, end: dt.date) -> set[dt.date]:
+def closed_days(mall: Mall, start: dt.date, end: dt.date) -> set[dt.date]:
+    """The mall's own closed days from `start` to `end` (inclusive): bookings.ClosedDay
+    rows when that app is installed, else none. (Deadlines in working days skip them too:
+    mpp.cases.deadlines.)"""
     model = _closed_day_model()
     if model is None:
         return set()
@@ -76,6 +80,9 @@ def _closed_days(mall: Mall, start: dt.date, end: dt.date) -> set[dt.date]:
             "date", flat=True
         )
     )
+
+
+_closed_days = closed_days
 
 
 def _day_open(week: dict, closed: set[dt.date], day: dt.date) -> tuple[dt.time, dt.time] | None:

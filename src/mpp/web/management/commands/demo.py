@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mpp.bookings.demo import booking_demo_load
+from mpp.cases.demo import case_demo_load
 from mpp.catalog.demo import demo_load
 from mpp.catalog.registry import malls_registry_load
 from mpp.complaints.demo import complaint_demo_load
@@ -75,6 +76,7 @@ class Command(MppCommand):
         result["created"] += complaint_demo_load()  # complaints in every status
         result["created"] += consultation_demo_load()  # an open topic and a concluded one
         result["created"] += survey_demo_load()  # three months of SKM answers
+        result["created"] += case_demo_load()  # online application forms, cases in each status
         # a registered kiosk and board per demo mall (their credentials kept under var/)
         devices, made = device_demo_load([result["mall"], *result["other_malls"]])
         result["created"] += made
