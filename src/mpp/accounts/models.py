@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -155,3 +156,44 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key} ({self.failures})"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS to a citizen's mobile number (mpp.accounts.phone_login).
+
+    Why: citizens have no account, yet one who applied or booked at several malls wants
+    to see it all in one place, and one who lost a case number's NIK digits still holds
+    the phone. Typing the code sent to the number proves they hold it, like the booking
+    confirmation (bookings.confirm). Neither the number nor the code is stored: the
+    number as a keyed digest (the one cases keep too), the code as a keyed digest salted
+    with the row's id; the row counts wrong tries and codes sent, and is used once.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", _("sign in with a mobile number")
+        CASE_OPEN = "case_open", _("open an application")
+
+    # Not a mall's record (mpp.accounts.access); not shown in the admin.
+    mall_path = None
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    phone_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    # What the code opens besides the number (the case's id for CASE_OPEN), else "".
+    subject = models.CharField(max_length=64, blank=True, editable=False)
+    code_digest = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"))
+    sends = models.PositiveSmallIntegerField(_("codes sent"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [
+            models.Index(fields=["phone_digest", "created_at"], name="phone_code_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

@@ -164,3 +164,24 @@ def day_booking_summary(mall: Mall, date: dt.date) -> list[dict]:
             }
         )
     return rows
+
+
+PHONE_BOOKINGS_DAYS = 90  # how far back "my bookings" goes
+PHONE_BOOKINGS_MAX = 50
+
+
+def bookings_for_phone(phone: str, *, today: dt.date | None = None) -> list[Booking]:
+    """The bookings made with this mobile number (E.164) at any mall, latest day first,
+    from PHONE_BOOKINGS_DAYS ago on: the citizen's "my affairs" page, once the number
+    is proven by a one-time code (mpp.accounts.phone_login). Unconfirmed holds that
+    expired are left out."""
+    if not phone:
+        return []
+    since = (today or timezone.localdate()) - dt.timedelta(days=PHONE_BOOKINGS_DAYS)
+    rows = (
+        Booking.objects.select_related("mall", "service", "slot")
+        .filter(phone=phone, date__gte=since)
+        .exclude(status=Booking.Status.EXPIRED)
+        .order_by("-date", "-slot__starts_at", "-created_at")
+    )
+    return list(rows[:PHONE_BOOKINGS_MAX])

@@ -16,8 +16,8 @@ import logging
 import re
 
 # The path segments that are secrets: /booking/<code>/…, /api/v1/bookings/<code>/…,
-# /t/<ticket secret>/…
-SECRET_SEGMENT = re.compile(r"(/(?:booking|bookings|t)/)[^/\s?#\"']+")
+# /t/<ticket secret>/…, /cases/<application number>/…
+SECRET_SEGMENT = re.compile(r"(/(?:booking|bookings|t|cases)/)[^/\s?#\"']+")
 HIDDEN = "***"
 
 

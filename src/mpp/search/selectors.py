@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from mpp.catalog.models import Mall, Offering, Service
 from mpp.search import index
-from mpp.search.hooks import offering_bookable
+from mpp.search.hooks import offering_appliable, offering_bookable
 from mpp.search.models import SearchGap
 from mpp.search.text import analyse_tokens, tokenize
 from mpp.search.typos import Correction, place_words
@@ -45,6 +45,9 @@ NEAR_PATTERN = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
 # The assistant's page, once it exists: an "ask" step links to it, reversed with the
 # (mall code, service code); until a URL of this name is routed, no "ask" step.
 ASSISTANT_URL_NAME = "assistant"
+# The mall's own online application for a service (mall code, service code), when the
+# cases app says the mall takes them (mpp.search.hooks.offering_appliable).
+APPLY_URL_NAME = "cases:apply_start"
 
 
 @dataclass(frozen=True)
@@ -158,14 +161,17 @@ class _Offered:
     ticket_prefix: str
 
 
-def _steps(o: _Offered, bookable: bool) -> tuple[NextStep, ...]:
+def _steps(o: _Offered, bookable: bool, appliable: bool = False) -> tuple[NextStep, ...]:
     operating = o.mall_status == Mall.Status.OPERATING
     steps: list[NextStep] = []
     if operating and o.direct:
         steps.append(NextStep("ticket", _url("remote-confirm", o.mall_code, o.service_code)))
     if operating and bookable:
         steps.append(NextStep("book", _url("booking-new", o.mall_code, o.service_code)))
-    if o.electronic:
+    own = _url(APPLY_URL_NAME, o.mall_code, o.service_code) if operating and appliable else None
+    if own:
+        steps.append(NextStep("apply", own))
+    elif o.electronic:
         steps.append(NextStep("apply", o.website or None))
     ask = _url(ASSISTANT_URL_NAME, o.mall_code, o.service_code)
     if ask:  # None until the assistant is built
@@ -184,8 +190,8 @@ def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
         service__is_active=True,
     )
     found: dict[tuple[int, int], Place] = {}
-    for *row, mall_id, bookable in (
-        rows.annotate(bookable=offering_bookable())
+    for *row, mall_id, bookable, appliable in (
+        rows.annotate(bookable=offering_bookable(), appliable=offering_appliable())
         .order_by()
         .values_list(
             "pk",
@@ -202,6 +208,7 @@ def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
             "booth__ticket_prefix",
             "mall_id",
             "bookable",
+            "appliable",
         )
     ):
         o = _Offered(*row)
@@ -215,7 +222,7 @@ def _offered(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Place]:
             booth_location=o.booth_location,
             ticket_prefix=o.ticket_prefix,
             detail_url=_url("service-detail", o.mall_code, o.service_code) or "",
-            next_steps=_steps(o, bookable),
+            next_steps=_steps(o, bookable, appliable),
         )
     return found
 

@@ -19,6 +19,7 @@ from mpp.bookings.models import BookingPolicy
 from mpp.bookings.selectors import priority_left, walkin_left
 from mpp.bookings.views.common import place_or_404
 from mpp.bookings.views.days import CLOSED, FULL, OPEN, booking_days, next_opening
+from mpp.catalog.hooks import offering_links
 from mpp.catalog.models import Mall
 from mpp.catalog.pages import fee_label, mall_or_404
 from mpp.catalog.selectors import offerings_for_mall
@@ -90,6 +91,7 @@ def service_detail(request, mall: str, service: str):
         "policy": policy,
         "kiosk_url": reverse("kiosk-confirm", args=[mall_obj.code, offering.service.code]),
         "is_operating": mall_obj.status == Mall.Status.OPERATING,
+        "extra_links": offering_links(offering),  # "Apply online" (catalog.hooks)
     }
     if policy is not None:
         days = booking_days(policy, now)

@@ -30,6 +30,7 @@ from django.views.decorators.cache import never_cache
 
 from mpp.bookings.selectors import walkin_left
 from mpp.bookings.services import walkin_ticket_issue
+from mpp.catalog.hooks import mall_links
 from mpp.catalog.models import Mall, Offering
 from mpp.catalog.pages import fee_label, mall_or_404
 from mpp.catalog.selectors import booths_with_offerings, offerings_for_mall
@@ -94,7 +95,9 @@ def kiosk(request, mall: str):
     for booth in booths:
         for offering in booth.active_offerings:
             offering.fee_label = fee_label(offering.service.fee, varies=offering.service.fee_varies)
-    response = render(request, "queueing/kiosk.html", {"mall": mall_obj, "booths": booths})
+    links = mall_links(mall_obj, "kiosk")  # e.g. apply online here (catalog.hooks)
+    context = {"mall": mall_obj, "booths": booths, "extra_links": links}
+    response = render(request, "queueing/kiosk.html", context)
     cookie_refresh(response, request)  # an enrolled kiosk stays enrolled while in use
     return response
 
