@@ -36,6 +36,7 @@ from mpp.accounts.services import token_create
 from mpp.api.v1 import api
 from mpp.bookings.models import Booking, Slot
 from mpp.bookings.validation import code_new
+from mpp.cases.models import Case, CaseDocument
 from mpp.catalog.models import OpeningHours
 from mpp.complaints.services import complaint_act
 from mpp.consultation.models import Comment
@@ -45,6 +46,7 @@ from mpp.queueing.services import ticket_issue
 from tests.factories import (
     BookingPolicyFactory,
     BoothFactory,
+    CaseTypeFactory,
     ComplaintFactory,
     CounterFactory,
     MallFactory,
@@ -136,6 +138,7 @@ class Spot:
     booking: object
     topic: object
     comment: object
+    case: object = None  # submitted: the cases API's
 
 
 def _spot(mall, booth, topic, comment, caller) -> Spot:
@@ -178,8 +181,31 @@ def _spot(mall, booth, topic, comment, caller) -> Spot:
         phone="081234567890",
         channel="web",
     )
+    case_type = CaseTypeFactory(offering=o1)
+    case = Case.objects.create(
+        number=f"M{uuid.uuid4().hex[:10].upper()}",
+        case_type=case_type,
+        mall=mall,
+        booth=booth,
+        service=o1.service,
+        status=Case.Status.SUBMITTED,
+        channel="web",
+        applicant_name="Siti Aminah",
+        nik_digest="0" * 64,
+        nik_masked="************0001",
+        submitted_at=timezone.now(),
+    )
+    CaseDocument.objects.create(
+        case=case,
+        kind="submitted",
+        file=ContentFile(PDF, name="ktp.pdf"),
+        file_kind="pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+        channel="web",
+    )
     return Spot(
-        mall, booth, o1, o2, idle, busy, called, waiting, complaint, booking, topic, comment
+        mall, booth, o1, o2, idle, busy, called, waiting, complaint, booking, topic, comment, case
     )
 
 
@@ -359,6 +385,7 @@ def _api_request(w, row: Row, spot: Spot):
         "complaint_id": str(complaint.pk),
         "id": str(complaint.pk),
         "action": row.variant.split()[0] if row.variant else "",
+        "case_id": str(spot.case.pk),
     }
     path = re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
     body = {}
@@ -366,6 +393,15 @@ def _api_request(w, row: Row, spot: Spot):
         body = {"service": spot.offering.service.code}
     elif row.name == "findBookingByCode":
         body = {"code": spot.booking.code}
+    elif row.name == "createCase":
+        body = {
+            "mall": spot.mall.code,
+            "service": spot.offering.service.code,
+            "applicant_name": "Siti Aminah",
+            "nik": "3210011505900001",
+        }
+    elif row.name == "transitionCase":
+        body = {"to": "verification"}
     elif row.name == "actOnComplaint":
         body = {
             "note": {"note": "Catatan internal untuk uji akses."},
@@ -425,7 +461,12 @@ def _page_url(row: Row, spot: Spot) -> str:
         "consultation-action": [mall, spot.topic.pk, "close"],
         "consultation-moderate": [mall, spot.comment.pk],
         "web:twofactor": [],
-    }.get(row.name, [mall])
+        "cases:staff_queue": [],
+        "cases:staff_bulk": [],
+        "cases:staff_record": [],
+        "cases:staff_figures": [],
+        "cases:staff_case_document": [spot.case.number, spot.case.documents.get().pk],
+    }.get(row.name, [spot.case.number] if row.on == "case" else [mall])
     url = reverse(row.name, args=args)
     if row.on == "booth-report":
         url += f"?lingkup=gerai:{spot.booth.ticket_prefix}"
@@ -535,3 +576,32 @@ def test_restrict_and_allowed_agree(w):
             ):
                 rows = access.restrict(model.objects.filter(pk=obj.pk), user, action)
                 assert rows.exists() is access.allowed(user, action, obj), (role, relation, action)
+
+
+def test_case_actions_restrict_and_allowed_agree(w):
+    """The applications' actions (case.process, case.record, case.figures) follow the
+    table for a case of each booth, in both forms of the rule."""
+    from mpp.cases.models import Case
+    from tests.factories import CaseTypeFactory
+
+    cases = {}
+    for relation, spot in w.spots.items():
+        case_type = CaseTypeFactory(offering=OfferingFactory(booth=spot.booth, mall=spot.mall))
+        cases[relation] = Case.objects.create(
+            number=f"TM{len(cases)}",
+            case_type=case_type,
+            mall=case_type.mall,
+            booth=case_type.booth,
+            service=case_type.service,
+            channel="web",
+            applicant_name="Siti Aminah",
+            nik_digest="k1$" + "0" * 61,
+            nik_masked="************0001",
+        )
+    for role, user in w.users.items():
+        for relation, case in cases.items():
+            for action in ("case.process", "case.record", "case.figures"):
+                rows = access.restrict(Case.objects.filter(pk=case.pk), user, action)
+                assert rows.exists() is access.allowed(user, action, case), (role, relation)
+                want = expected(role, relation, Row("-", "", action, "case"))
+                assert access.allowed(user, action, case) is want, (role, relation, action)

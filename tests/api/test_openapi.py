@@ -60,6 +60,10 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/assistant/messages": {"post"},
         "/api/v1/assistant/webhook/{channel}": {"post"},
         "/api/v1/assistant/whatsapp-cloud": {"get", "post"},
+        "/api/v1/cases": {"get", "post"},
+        "/api/v1/cases/{case_id}": {"get"},
+        "/api/v1/cases/{case_id}/documents": {"post"},
+        "/api/v1/cases/{case_id}/transitions": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -21,6 +21,7 @@ from mpp.api.routers import (
     assistant,
     board,
     bookings,
+    cases,
     complaints,
     consultation,
     counters,
@@ -129,6 +130,9 @@ api = MppNinjaAPI(
         "(e.g. `mall_not_found`, `service_not_found`, `counter_busy`, `invalid_state`, "
         "`recall_first`, `same_service`, `unauthorized`, `forbidden`, `csrf_failed`, "
         "`slot_full`, `duplicate_booking`, `window_closed`, `booking_not_found`). "
+        "Applications (`/cases`) need staff credentials; every case answer carries an "
+        "`ETag` and every change needs it back in `If-Match` (without: 428 "
+        "`precondition_required`; changed meanwhile: 412 `precondition_failed`). "
         "Invalid input gives 422 `validation_error` with a list of `errors`, or a domain "
         "code such as `invalid_nik`. Too many requests from one address or for one NIK: "
         "429 `rate_limited`; booking writes past what the server sustains: 503 "
@@ -153,3 +157,4 @@ api.add_router("", complaints.router)
 api.add_router("", consultation.router)
 api.add_router("", search.router)
 api.add_router("", assistant.router)
+api.add_router("", cases.router)
