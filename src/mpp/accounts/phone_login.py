@@ -41,9 +41,9 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from lokal import parse_phone
 
 from mpp.accounts.models import PhoneCode
+from mpp.core import identity
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.events import event_record
 from mpp.core.pii import keyed_digest
@@ -92,13 +92,7 @@ def code_verify_limit() -> tuple[int, int]:
 
 def phone_clean(value: str) -> str:
     """An Indonesian mobile number in E.164 (+6281234567890), or Invalid (invalid_phone)."""
-    raw = str(value or "").strip()[:40]
-    info = parse_phone(raw) if raw else None
-    if info is None or not info.valid or info.type != "mobile":
-        raise Invalid(
-            _("Give an Indonesian mobile number, like 0812-3456-7890."), code="invalid_phone"
-        )
-    return info.e164
+    return identity.phone_clean(value)
 
 
 def phone_digest(phone: str) -> str:

