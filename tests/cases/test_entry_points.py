@@ -146,3 +146,23 @@ def test_an_application_started_at_an_enrolled_kiosk_has_the_kiosk_channel(offer
     assert kiosk.post(url, form).status_code == 302
     assert english().post(url, form | {"nik": "3210015505900002"}).status_code == 302
     assert sorted(Case.objects.values_list("channel", flat=True)) == ["kiosk", "web"]
+
+
+@pytest.mark.django_db
+def test_the_officer_console_links_to_the_applications_work_queue(offering):
+    from tests.factories import CounterFactory, UserFactory
+
+    mall = offering.mall
+    counter = CounterFactory(mall=mall, booth=offering.booth)
+    officer = UserFactory(mall=mall, booth=offering.booth)
+    console = english()
+    console.force_login(officer)
+    url = reverse("console-counter", args=[counter.pk])
+    assert 'data-testid="console-link-cases"' not in console.get(url).content.decode()
+    CaseTypeFactory(offering=offering, is_open=False)  # a closed type still has a queue
+    html = console.get(url).content.decode()
+    queue = reverse("cases:staff_queue")
+    assert f'href="{queue}" data-testid="console-link-cases">Applications (work queue)' in html
+    # The console's link is not the citizens' one, and the kiosk shows no staff link.
+    assert [link.kind for link in mall_links(mall, "console")] == ["cases"]
+    assert all(link.kind != "cases" for link in mall_links(mall, "kiosk"))

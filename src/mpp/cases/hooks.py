@@ -59,7 +59,7 @@ def apply_link(offering) -> Link | None:
 def mall_apply_link(mall, where: str) -> Link | None:
     """The kiosk start screen's way to apply at this mall, when it takes any online
     application."""
-    if mall.status != Mall.Status.OPERATING:
+    if where != "kiosk" or mall.status != Mall.Status.OPERATING:
         return None
     if not _open_types().filter(mall=mall).exists():
         return None
@@ -69,6 +69,18 @@ def mall_apply_link(mall, where: str) -> Link | None:
     return Link(kind="apply", label=_("Apply for a service here (self-service)"), url=url)
 
 
+def mall_queue_link(mall, where: str) -> Link | None:
+    """The officer console's way to the applications' work queue, when the mall takes
+    applications at all (the queue page checks who may see what)."""
+    if where != "console" or not CaseType.objects.filter(mall=mall).exists():
+        return None
+    url = _reverse("cases:staff_queue")
+    if url is None:
+        return None
+    return Link(kind="cases", label=_("Applications (work queue)"), url=url)
+
+
 offering_appliable_register(offering_appliable)
 offering_link_register("cases.apply", apply_link)
 mall_link_register("cases.apply", mall_apply_link)
+mall_link_register("cases.queue", mall_queue_link)

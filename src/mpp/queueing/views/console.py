@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mpp.accounts import access
+from mpp.catalog.hooks import mall_links
 from mpp.catalog.models import Counter, Mall
 from mpp.catalog.selectors import counter_get, counters_for_mall, mall_get, offerings_for_mall
 from mpp.core.errors import Conflict, DomainError, Invalid
@@ -168,6 +169,7 @@ def console_counter(request, counter_id: int):
         counter = counter_get(counter.pk)
     context = _panel_context(request, counter)
     context["stream_url"] = f"{reverse('api-v1:api-root')}malls/{counter.mall.code}/board/stream"
+    context["mall_links"] = mall_links(counter.mall, "console")  # e.g. applications (cases)
     context["labels"] = {
         "live": _("Live"),
         "reconnecting": _("Offline: reconnecting…"),
