@@ -4,8 +4,9 @@ Loads the demo into a scratch directory (SQLite), starts `mpp serve`, plays a mo
 through the public API (walk-ins take numbers; officers call, start and finish them with
 their API tokens from `mpp token`), then saves docs/board.png (TV, 1920x1080),
 docs/kiosk.png (phone, 390x844 at 2x), docs/console.png (officer's desk, 1366x768),
-docs/search.png (a search on the phone) and docs/ikm.png (the mall's public IKM page),
-and stops the server. Pages are shown in Indonesian.
+docs/search.png (a search on the phone), docs/ikm.png (the mall's public IKM page),
+docs/case.png (a returned application on the citizen's phone) and docs/cases-queue.png
+(the officer's work queue of applications), and stops the server. Pages are shown in Indonesian.
 
 So that the times on the board look like a morning, the server runs under libfaketime
 (`apt install faketime`) from 08:05 WIB last Monday, 60 times faster: one minute of the
@@ -194,7 +195,18 @@ def morning(api: httpx.Client, env: dict, *, seconds_per_minute: float) -> None:
         r.raise_for_status()
 
 
-def shoot(base: str, out: Path, kiosk: str) -> None:
+def returned_case(base: str, env: dict) -> str:
+    """The number of the demo's returned application (read with the manager's token)."""
+    token = run(env, "token", "manajer", "--name", "screenshots").split()[-1]
+    answer = httpx.get(
+        f"{base}/api/v1/cases",
+        params={"status": "returned"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return answer.json()["items"][0]["number"]
+
+
+def shoot(base: str, out: Path, kiosk: str, case_number: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         opts = {"locale": "id-ID", "timezone_id": "Asia/Jakarta"}
@@ -217,6 +229,12 @@ def shoot(base: str, out: Path, kiosk: str) -> None:
         phone.screenshot(path=out / "kiosk.png")
         phone.goto(f"{base}/m/{MALL}/cari/?q=bikin+ktp+hilang")
         phone.screenshot(path=out / "search.png")
+        phone.goto(f"{base}/cases/open/")  # the demo's returned case (NIK ...0005)
+        phone.fill("input[name=number]", case_number)
+        phone.fill("input[name=nik_last4]", "0005")
+        with phone.expect_navigation():
+            phone.click("[data-testid=open]")
+        phone.screenshot(path=out / "case.png")
 
         report = browser.new_page(viewport={"width": 1366, "height": 1000}, **opts)
         report.goto(f"{base}/m/{MALL}/ikm/")
@@ -234,6 +252,8 @@ def shoot(base: str, out: Path, kiosk: str) -> None:
         desk.goto(f"{base}/console/{counter}/")
         desk.wait_for_selector("#console-live:not([hidden])")
         desk.screenshot(path=out / "console.png")
+        desk.goto(f"{base}/staff/cases/")
+        desk.screenshot(path=out / "cases-queue.png")
         browser.close()
 
 
@@ -269,12 +289,12 @@ def main() -> None:
         with httpx.Client(base_url=f"{base}/api/v1", timeout=10, limits=limits) as api:
             morning(api, env, seconds_per_minute=60 / args.speed if clock else 0)
         args.out.mkdir(parents=True, exist_ok=True)
-        shoot(base, args.out, demo_kiosk(env))
+        shoot(base, args.out, demo_kiosk(env), returned_case(base, env))
     finally:
         if not args.keep:
             server.terminate()
             server.wait(timeout=20)
-    for name in ("board", "kiosk", "console", "search", "ikm"):
+    for name in ("board", "kiosk", "console", "search", "ikm", "case", "cases-queue"):
         path = args.out / f"{name}.png"
         print(f"{path}: {path.stat().st_size // 1024} KB")
     if args.keep:
