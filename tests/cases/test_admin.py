@@ -272,6 +272,33 @@ def test_documents_from_the_service_standard(world, client):
     assert a.type1.documents.filter(code="sptjm").exists()
 
 
+def test_the_completion_time_is_taken_from_the_standard_when_it_names_working_days(world, client):
+    a, b = world.a, world.b
+    a.type1.service.completion_time = "Umumnya 7 sampai 14 hari kerja setelah berkas lengkap"
+    a.type1.service.save()
+    b.type1.service.completion_time = "21 hari kerja"
+    b.type1.service.save()
+    client.force_login(a.manager)
+    client.post(
+        "/admin/cases/casetype/",
+        {"action": "take_documents", "_selected_action": [a.type1.pk, b.type1.pk]},
+        follow=True,
+    )
+    a.type1.refresh_from_db()
+    b.type1.refresh_from_db()
+    assert a.type1.completion_days == 14  # the longer end of the range
+    assert b.type1.completion_days != 21  # another mall's: untouched
+    a.type1.service.completion_time = "Selesai di tempat"  # no working days named
+    a.type1.service.save()
+    client.post(
+        "/admin/cases/casetype/",
+        {"action": "take_documents", "_selected_action": [a.type1.pk]},
+        follow=True,
+    )
+    a.type1.refresh_from_db()
+    assert a.type1.completion_days == 14  # kept as it was
+
+
 def test_supervisor_edits_their_booths_types_and_reads_the_others(world, client):
     a = world.a
     client.force_login(a.supervisor)

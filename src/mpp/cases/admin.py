@@ -175,6 +175,18 @@ def requirements_take(case_type: CaseType) -> int:
     return added
 
 
+_WORKING_DAYS = re.compile(r"(\d+)\s*hari\s+kerja", re.IGNORECASE)
+
+
+def standard_working_days(completion_time: str) -> int | None:
+    """The working days a service standard's completion time promises ("5 hari kerja";
+    the longer end of "7 sampai 14 hari kerja"), or None when it names none ("Selesai di
+    tempat", "Sekitar 1 jam")."""
+    text = re.sub(r"(\d+)\s*(?:sampai|hingga|s\.d\.|-|–)\s*(?=\d)", "", completion_time or "")
+    days = [int(n) for n in _WORKING_DAYS.findall(text)]
+    return max(days) if days and 0 < max(days) <= 365 else None
+
+
 @admin.register(CaseType)
 class CaseTypeAdmin(MallScopedAdmin):
     list_display = [
@@ -227,13 +239,20 @@ class CaseTypeAdmin(MallScopedAdmin):
             CaseType.objects.filter(pk=case_type.pk).update(form_version=F("form_version") + 1)
             case_type.refresh_from_db(fields=["form_version"])
 
-    @admin.action(description=_("Take documents from the service standard"), permissions=["change"])
+    @admin.action(
+        description=_("Take documents and completion time from the service standard"),
+        permissions=["change"],
+    )
     def take_documents(self, request, queryset):
         rows = access.restrict(queryset, request.user, access.CHANGE).select_related("service")
         added = 0
         with transaction.atomic():
             for case_type in rows:
                 added += requirements_take(case_type)
+                days = standard_working_days(case_type.service.completion_time)
+                if days is not None and days != case_type.completion_days:
+                    case_type.completion_days = days
+                    case_type.save(update_fields=["completion_days", "updated_at"])
         self.message_user(
             request,
             _("Documents added from the service standard: %(count)d.") % {"count": added},
