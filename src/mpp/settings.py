@@ -22,6 +22,9 @@ MPP_PUBLIC_URL the address citizens reach this installation at, for links in mes
 MPP_OUTBOX_LEASE, MPP_OUTBOX_BACKOFF: the outbox worker's lease and back-off schedule (seconds)
 MPP_CASES_S3_BUCKET, MPP_CASES_S3_ENDPOINT, MPP_CASES_S3_ACCESS_KEY, MPP_CASES_S3_SECRET_KEY,
   MPP_CASES_S3_REGION: case documents in S3-compatible storage (docs/case-documents.md)
+MPP_WEBHOOK_ALLOW_HTTP, MPP_WEBHOOK_BACKOFF, MPP_WEBHOOK_TIMEOUT, MPP_WEBHOOK_LEASE: webhooks
+MPP_CONNECTORS, MPP_NIK_REGISTER_URL, MPP_NIK_REGISTER_KEY, MPP_NIK_REGISTER_TIMEOUT:
+  agency back ends and the population register (docs/integration.md)
 """
 
 import os
@@ -134,6 +137,7 @@ INSTALLED_APPS = [
     "mpp.consultation",
     "mpp.search",
     "mpp.assistant",
+    "mpp.integrations",  # agency systems: API clients, webhooks, connectors (reads the log)
     "mpp.api",
     "django_otp",
     "django_otp.plugins.otp_totp",  # optional TOTP two-factor sign-in for staff
@@ -325,6 +329,22 @@ MPP_SMS_GATEWAY_TOKEN = os.environ.get("MPP_SMS_GATEWAY_TOKEN", "")
 MPP_OUTBOX_LEASE = float(os.environ.get("MPP_OUTBOX_LEASE", "30"))
 _OUTBOX_BACKOFF = os.environ.get("MPP_OUTBOX_BACKOFF", "30,120,480,1920,3600,3600,3600")
 MPP_OUTBOX_BACKOFF = [float(seconds) for seconds in _OUTBOX_BACKOFF.split(",") if seconds.strip()]
+
+# Webhooks to agency systems (mpp.integrations.webhooks, docs/integration.md).
+# Plain-http subscription URLs only for 127.0.0.1/localhost, and only with this set.
+MPP_WEBHOOK_ALLOW_HTTP = os.environ.get("MPP_WEBHOOK_ALLOW_HTTP", "") == "1"
+# Waits after the 1st, 2nd, ... failed attempt (seconds, +-10 % jitter): 5 s, 5 min,
+# 30 min, 2 h, 5 h, 10 h, 24 h, then the message is a dead letter (about 41.6 h in all).
+_WEBHOOK_BACKOFF = os.environ.get("MPP_WEBHOOK_BACKOFF", "5,300,1800,7200,18000,36000,86400")
+MPP_WEBHOOK_BACKOFF = [float(s) for s in _WEBHOOK_BACKOFF.split(",") if s.strip()]
+MPP_WEBHOOK_TIMEOUT = float(os.environ.get("MPP_WEBHOOK_TIMEOUT", "5"))  # per request
+MPP_WEBHOOK_LEASE = float(os.environ.get("MPP_WEBHOOK_LEASE", "30"))  # a claim's lease
+# Connectors to agency back ends: dotted paths of Connector classes (docs/integration.md).
+MPP_CONNECTORS = [c for c in os.environ.get("MPP_CONNECTORS", "").split(",") if c.strip()]
+# The population register's NIK check (Dukcapil's data access service); empty: off.
+MPP_NIK_REGISTER_URL = os.environ.get("MPP_NIK_REGISTER_URL", "")
+MPP_NIK_REGISTER_KEY = os.environ.get("MPP_NIK_REGISTER_KEY", "")
+MPP_NIK_REGISTER_TIMEOUT = float(os.environ.get("MPP_NIK_REGISTER_TIMEOUT", "3"))
 # The service assistant's messaging webhook (/api/v1/assistant/webhook/<channel>): the
 # shared secret the inbound gateway sends (Authorization: Bearer or X-Webhook-Token).
 # Empty: the webhook refuses every message (403 webhook_disabled).

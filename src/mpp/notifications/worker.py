@@ -62,6 +62,20 @@ RECORD_RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0)
 
 _db_failures = 0  # consecutive passes that ended on a transient database error
 
+# Other outboxes the worker drains after its messages (webhooks: mpp.integrations).
+# A drain is called as drain(now=..., should_stop=...) and returns how many rows it
+# handled; it must not raise for a transient database error (see send_claimed).
+_drains: dict[str, Callable[..., int]] = {}
+
+
+def register_drain(name: str, drain: Callable[..., int]) -> None:
+    """Let a higher app's outbox be delivered by `mpp worker` (registered in ready())."""
+    _drains[name] = drain
+
+
+def unregister_drain(name: str) -> None:
+    _drains.pop(name, None)
+
 
 @dataclass
 class RunResult:
@@ -72,10 +86,11 @@ class RunResult:
     dead: list[int] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     db_errors: int = 0
+    drained: int = 0  # rows other outboxes handled (register_drain)
 
     @property
     def handled(self) -> int:
-        return len(self.sent) + len(self.retried) + len(self.dead)
+        return len(self.sent) + len(self.retried) + len(self.dead) + self.drained
 
 
 def lease() -> dt.timedelta:
@@ -279,6 +294,10 @@ def run_once(
                 break
             for message in claimed:
                 send_claimed(message, now=now or timezone.now(), rng=rng, result=result)
+        for drain in tuple(_drains.values()):
+            if should_stop():
+                break
+            result.drained += drain(now=now, should_stop=should_stop)
     except TRANSIENT as exc:
         if connection.in_atomic_block:
             raise
