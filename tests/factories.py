@@ -273,3 +273,45 @@ class CaseFactory(factory.django.DjangoModelFactory):
     applicant_name = "Siti Aminah"
     nik_digest = "k1$test"
     nik_masked = "************0001"
+
+
+def _client_operations() -> list[str]:
+    from mpp.integrations.clients import operations_all
+
+    return operations_all()
+
+
+class ApiClientFactory(factory.django.DjangoModelFactory):
+    """An agency system's API client (mpp.integrations) without keys; for a client with
+    a working key use client_with_key(). Pass malls=[...] to set its malls."""
+
+    class Meta:
+        model = "integrations.ApiClient"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Sistem Instansi {n}")
+    agency = factory.SubFactory(AgencyFactory)
+    operations = factory.LazyFunction(_client_operations)
+
+    @factory.post_generation
+    def malls(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.malls.set(extracted)
+
+
+def client_with_key(
+    *, agency=None, malls=None, operations=None, name="Sistem Instansi", **kwargs
+) -> tuple:
+    """(ApiClient, raw key) made by integrations.clients.client_create: a client of
+    `agency` (a new one if None) at `malls` (a new mall if None) with `operations`
+    (default: all); kwargs go to client_create (contact_email, rate_limit_per_minute,
+    key_expires_at, created_by). Send the key as {"HTTP_AUTHORIZATION": f"Bearer {raw}"}."""
+    from mpp.integrations.clients import client_create
+
+    return client_create(
+        name=name,
+        agency=agency or AgencyFactory(),
+        malls=list(malls) if malls else [MallFactory()],
+        operations=operations,
+        **kwargs,
+    )

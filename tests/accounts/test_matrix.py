@@ -1,6 +1,8 @@
 """The access matrix: every staff API operation and staff page, for each role, on
 something of the user's own booth, another booth of their mall and another mall, answers
-as docs/access.md says.
+as docs/access.md says; and every staff API operation for agency systems' API clients
+(a client of the booth's agency at the mall, of another agency at the mall, of the
+booth's agency at another mall only, one lacking the operation, a revoked one).
 
 Why: the access rule (mpp.accounts.access) is only as good as the places that ask it. This
 test reads the documented table, checks that it is the code's, and tries every case
@@ -41,6 +43,8 @@ from mpp.catalog.models import OpeningHours
 from mpp.complaints.services import complaint_act
 from mpp.consultation.models import Comment
 from mpp.core.errors import Forbidden
+from mpp.integrations.clients import client_revoke, operations_all
+from mpp.integrations.models import Subscription, WebhookMessage
 from mpp.queueing import services as queue
 from mpp.queueing.services import ticket_issue
 from tests.factories import (
@@ -53,11 +57,26 @@ from tests.factories import (
     OfferingFactory,
     TopicFactory,
     UserFactory,
+    client_with_key,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 ROLES = ("national", "manager", "supervisor", "officer")
 RELATIONS = ("own_booth", "other_booth", "other_mall")
+CLIENT = "client"  # the rules table's last column: API clients (access.CLIENT_RULES)
+# API clients, and the spot each acts on: the client of booth A1's agency serving mall A
+# on all three spots; a client of A2's agency serving mall A, and one of A1's agency
+# serving only mall B, on A1's (relation: what A1 is to them); a client of A1's agency
+# lacking the row's operation (403); a revoked client (401).
+CLIENT_CALLERS = (
+    ("client", "own_booth", "own_booth"),
+    ("client", "other_booth", "other_booth"),
+    ("client", "other_mall", "other_mall"),
+    ("client_other_agency", "own_booth", "other_booth"),
+    ("client_other_mall", "own_booth", "other_mall"),
+    ("client_lacking", "own_booth", "own_booth"),
+    ("client_revoked", "own_booth", "own_booth"),
+)
 ROLE_OF = {
     "national": Role.NATIONAL_ADMIN,
     "manager": Role.MALL_MANAGER,
@@ -85,7 +104,8 @@ def _doc_table(name: str) -> list[list[str]]:
 
 
 def documented_rules() -> dict[str, dict[str, str]]:
-    return {r[0]: dict(zip(ROLES, r[2:6], strict=True)) for r in _doc_table("rules")}
+    columns = (*ROLES, CLIENT)
+    return {r[0]: dict(zip(columns, r[2:7], strict=True)) for r in _doc_table("rules")}
 
 
 RULES = documented_rules()
@@ -119,6 +139,19 @@ def expected(role: str, relation: str, row: Row) -> bool:
     return relation == "own_booth"
 
 
+def expected_client(relation: str, row: Row) -> bool:
+    """Allowed or refused for an API client holding the row's operation, from the
+    documented client column: only at a booth of its agency in its malls (`relation`:
+    what the booth is to the client), never what the mall's booths share."""
+    if row.action in ("none", "any") or RULES[row.action][CLIENT] == "none":
+        return False
+    if row.on == "none":  # no place: the column alone decides (a list: its rows only)
+        return True
+    if row.on in SHARED_KINDS:
+        return False
+    return relation == "own_booth"
+
+
 # The world ---------------------------------------------------------------------------------
 
 
@@ -139,6 +172,8 @@ class Spot:
     topic: object
     comment: object
     case: object = None  # submitted: the cases API's
+    subscription: object = None  # of the API client serving this booth (see _clients)
+    webhook_id: str = ""  # a message of that subscription
 
 
 def _spot(mall, booth, topic, comment, caller) -> Spot:
@@ -242,7 +277,53 @@ def _build() -> SimpleNamespace:
             ("other_mall", booth_b1),
         )
     }
-    return SimpleNamespace(users=users, tokens=tokens, spots=spots)
+    clients = _clients(booth_a1, booth_a2, mall_a, mall_b)
+    for relation, caller in (
+        ("own_booth", "client"),
+        ("other_booth", "client_other_agency"),
+        ("other_mall", "client_other_mall"),
+    ):
+        _subscribe(spots[relation], clients[caller][0])
+    return SimpleNamespace(users=users, tokens=tokens, spots=spots, clients=clients)
+
+
+def _clients(booth_a1, booth_a2, mall_a, mall_b) -> dict[str, tuple]:
+    """{caller: (ApiClient, raw key)} for the API clients of CLIENT_CALLERS (the one
+    lacking an operation is made by each test)."""
+    clients = {
+        "client": client_with_key(name="SIAK A1", agency=booth_a1.agency, malls=[mall_a]),
+        "client_other_agency": client_with_key(
+            name="SIAK A2", agency=booth_a2.agency, malls=[mall_a]
+        ),
+        "client_other_mall": client_with_key(
+            name="SIAK A1 di B", agency=booth_a1.agency, malls=[mall_b]
+        ),
+        "client_revoked": client_with_key(name="SIAK lama", agency=booth_a1.agency, malls=[mall_a]),
+    }
+    assert booth_a1.agency_id != booth_a2.agency_id
+    client_revoke(client=clients["client_revoked"][0])
+    return clients
+
+
+def _subscribe(spot: Spot, api_client) -> None:
+    """A webhook subscription of `api_client` (with one delivered message) for `spot`."""
+    now = timezone.now()
+    spot.subscription = Subscription.objects.create(
+        client=api_client, url="https://siak.example.go.id/hooks", events=["case.*"], secret="s"
+    )
+    spot.webhook_id = f"msg_{spot.subscription.pk.hex}"
+    WebhookMessage.objects.create(
+        subscription=spot.subscription,
+        webhook_id=spot.webhook_id,
+        event_id=1,
+        event_type="case.submitted",
+        subject=f"case/{spot.case.pk}",
+        occurred_at=now,
+        body="{}",
+        status=WebhookMessage.Status.DELIVERED,
+        next_attempt_at=now,
+        delivered_at=now,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -272,9 +353,12 @@ def w(world, db):
 
 def test_the_documented_table_is_the_rule():
     code = {
-        action: {r: str(row[ROLE_OF[r]]) for r in ROLES} for action, row in access.RULES.items()
+        action: {r: str(row[ROLE_OF[r]]) for r in ROLES} | {CLIENT: access.CLIENT_RULES[action]}
+        for action, row in access.RULES.items()
     }
     assert code == RULES
+    assert set(access.CLIENT_RULES) == set(access.RULES)
+    assert set(access.CLIENT_RULES.values()) <= {access.AGENCY, access.NONE}
 
 
 def test_the_spelled_out_table_follows_the_rule():
@@ -283,7 +367,7 @@ def test_the_spelled_out_table_follows_the_rule():
     lines = [ln for ln in part.splitlines() if ln.startswith("| `")]
     assert lines
     columns = [("national", "own_booth"), ("manager", "own_booth"), ("manager", "other_mall")]
-    columns += [(role, rel) for role in ("supervisor", "officer") for rel in RELATIONS]
+    columns += [(role, rel) for role in ("supervisor", "officer", CLIENT) for rel in RELATIONS]
     seen = set()
     for line in lines:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -291,7 +375,12 @@ def test_the_spelled_out_table_follows_the_rule():
         for action in actions:
             seen.add(action)
             row = Row("-", "", action, "counter")
-            want = ["✓" if expected(role, rel, row) else "✗" for role, rel in columns]
+            want = [
+                "✓"
+                if (expected_client(rel, row) if role == CLIENT else expected(role, rel, row))
+                else "✗"
+                for role, rel in columns
+            ]
             assert cells[1:] == want, action
     assert seen == set(access.RULES)
 
@@ -386,6 +475,8 @@ def _api_request(w, row: Row, spot: Spot):
         "id": str(complaint.pk),
         "action": row.variant.split()[0] if row.variant else "",
         "case_id": str(spot.case.pk),
+        "subscription_id": str(spot.subscription.pk),
+        "webhook_id": spot.webhook_id,
     }
     path = re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
     body = {}
@@ -402,6 +493,12 @@ def _api_request(w, row: Row, spot: Spot):
         }
     elif row.name == "transitionCase":
         body = {"to": "verification"}
+    elif row.name == "createWebhookSubscription":
+        body = {"url": "https://siak.example.go.id/hooks", "events": ["case.*"]}
+    elif row.name == "updateWebhookSubscription":
+        body = {"description": "Uji akses"}
+    elif row.name == "replayWebhookMessages":
+        body = {"from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"}
     elif row.name == "actOnComplaint":
         body = {
             "note": {"note": "Catatan internal untuk uji akses."},
@@ -443,6 +540,46 @@ def test_api(w, client, row, role, relation):
     )
     want = expected(role, relation, row)
     assert _verdict(response) is want, (response.status_code, response.content[:300])
+
+
+def _api_client_cases():
+    for row in API_ROWS:
+        label = f"{row.name}{'-' + row.variant.split()[0] if row.variant else ''}"
+        for caller, spot, relation in CLIENT_CALLERS:
+            yield pytest.param(row, caller, spot, relation, id=f"{label}-{caller}-{spot}")
+
+
+@pytest.mark.parametrize(("row", "caller", "spot", "relation"), list(_api_client_cases()))
+def test_api_client(w, client, row, caller, spot, relation):
+    """Every staff operation, called by an agency system's API client."""
+    if caller == "client_lacking":  # of the booth's agency at the mall, all but this one
+        own = w.clients["client"][0]
+        lacking = [op for op in operations_all() if op != row.action]
+        _, key = client_with_key(
+            name="SIAK terbatas", agency=own.agency, malls=[spot_mall(w, spot)], operations=lacking
+        )
+    else:
+        key = w.clients[caller][1]
+    method, path, body = _api_request(w, row, w.spots[spot])
+    response = client.generic(
+        method,
+        path,
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    detail = (response.status_code, response.content[:300])
+    if caller == "client_revoked":  # not a principal at all
+        assert response.status_code == 401, detail
+        return
+    want = caller != "client_lacking" and expected_client(relation, row)
+    assert _verdict(response) is want, detail
+    if caller == "client_lacking" and row.action not in ("none", "any"):
+        assert response.status_code in (403, 404), detail
+
+
+def spot_mall(w, spot: str):
+    return w.spots[spot].mall
 
 
 def _page_url(row: Row, spot: Spot) -> str:
@@ -605,3 +742,60 @@ def test_case_actions_restrict_and_allowed_agree(w):
                 assert rows.exists() is access.allowed(user, action, case), (role, relation)
                 want = expected(role, relation, Row("-", "", action, "case"))
                 assert access.allowed(user, action, case) is want, (role, relation, action)
+
+
+def test_restrict_and_allowed_agree_for_clients(w):
+    """For API clients too, the queryset form and the object form of the rule give the
+    same answers, and they are the documented client column's."""
+    from mpp.catalog.models import Counter
+    from mpp.complaints.models import Complaint
+    from mpp.queueing.models import Ticket
+
+    for caller, (api_client, _key) in w.clients.items():
+        for relation, spot in w.spots.items():
+            for action, model, obj in (
+                ("counter.operate", Counter, spot.counter),
+                ("ticket.read", Ticket, spot.called),
+                ("ticket.read", Ticket, spot.waiting),
+                ("ticket.operate", Ticket, spot.called),
+                ("booking.read", Booking, spot.booking),
+                ("complaint.read", Complaint, spot.complaint),
+                ("complaint.handle", Complaint, spot.complaint),
+                ("complaint.extend", Complaint, spot.complaint),
+                ("case.process", Case, spot.case),
+                ("case.record", Case, spot.case),
+            ):
+                rows = access.restrict(model.objects.filter(pk=obj.pk), api_client, action)
+                allowed = access.allowed(api_client, action, obj)
+                assert rows.exists() is allowed, (caller, relation, action)
+                # The booth of each client's agency in its malls: A1, A2, none (A1's
+                # agency has no booth in mall B), none (revoked: nowhere).
+                home = {"client": "own_booth", "client_other_agency": "other_booth"}
+                where = "own_booth" if home.get(caller) == relation else "other_booth"
+                want = expected_client(where, Row("-", "", action, "case"))
+                assert allowed is want, (caller, relation, action)
+
+
+def test_a_client_lists_only_its_agencys_cases(w, client):
+    """listCases answers every client holding case.process, with its own rows only."""
+    lists = {}
+    for caller in ("client", "client_other_agency", "client_other_mall"):
+        key = w.clients[caller][1]
+        response = client.get("/api/v1/cases", HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert response.status_code == 200, response.content
+        lists[caller] = {item["id"] for item in response.json()["items"]}
+    assert lists["client"] == {str(w.spots["own_booth"].case.pk)}
+    assert lists["client_other_agency"] == {str(w.spots["other_booth"].case.pk)}
+    assert lists["client_other_mall"] == set()  # A1's agency has no booth in mall B
+
+
+@pytest.mark.parametrize("row", PAGE_ROWS, ids=lambda row: row.name)
+def test_pages_take_no_client_key(w, client, row):
+    """Staff pages are for signed-in people: an API client's key opens none of them."""
+    url = _page_url(row, w.spots["own_booth"])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {w.clients['client'][1]}"}
+    response = (
+        client.post(url, {}, **headers) if row.variant == "POST" else client.get(url, **headers)
+    )
+    assert response.status_code == 302, (response.status_code, response.content[:300])
+    assert response["Location"].startswith(reverse("web:login"))

@@ -20,6 +20,13 @@ RULES is the table, one row per named action: for each role, its scope:
   for actions a booth's staff take in their own part of it, like a survey report);
 - ``none``: nowhere.
 
+An agency's system calling the API is a principal too (mpp.integrations.models.ApiClient,
+``is_api_client``). CLIENT_RULES is its column: ``agency`` (objects at a booth of the
+client's agency in one of the client's malls; never what the mall's booths share, nor
+a row without a booth) or ``none``, and only for the actions in the client's
+``operations``. ``webhook.manage`` is the client's own business: its subscriptions
+and their messages, nobody else's (staff: nowhere).
+
 docs/access.md holds the same table (tests/accounts/test_matrix.py checks the two agree
 and tries every staff endpoint and page against it).
 
@@ -53,7 +60,8 @@ NATIONAL = "national"
 MALL = "mall"
 BOOTH = "booth"
 NONE = "none"
-SCOPES = (NATIONAL, MALL, BOOTH, NONE)
+AGENCY = "agency"  # an API client's: its agency's booths in its malls
+SCOPES = (NATIONAL, MALL, BOOTH, AGENCY, NONE)
 
 # The admin's actions (Django's permissions) ...
 VIEW = "view"
@@ -63,6 +71,7 @@ DELETE = "delete"
 ACTIONS = (VIEW, ADD, CHANGE, DELETE)
 
 ROLES = (Role.NATIONAL_ADMIN, Role.MALL_MANAGER, Role.BOOTH_SUPERVISOR, Role.OFFICER)
+CLIENT = "api_client"  # the role of an agency's system (ApiClient.role)
 
 
 def _row(national: str, manager: str, supervisor: str, officer: str) -> dict[str, str]:
@@ -96,12 +105,33 @@ RULES: dict[str, dict[str, str]] = {
     "case.process": _row(NATIONAL, MALL, BOOTH, BOOTH),
     "case.record": _row(NATIONAL, MALL, MALL, MALL),
     "case.figures": _row(NATIONAL, MALL, BOOTH, NONE),
+    # Reading a booth's records (what agency systems read; staff: as they handle them).
+    "ticket.read": _row(NATIONAL, MALL, BOOTH, BOOTH),
+    "booking.read": _row(NATIONAL, MALL, BOOTH, BOOTH),
+    "complaint.read": _row(NATIONAL, MALL, BOOTH, BOOTH),
+    # An API client's webhook subscriptions: its own, never staff's.
+    "webhook.manage": _row(NONE, NONE, NONE, NONE),
     # The mall's dialogue with the public, its reports and figures.
     "consultation.manage": _row(NATIONAL, MALL, NONE, NONE),
     "survey.report": _row(NATIONAL, MALL, BOOTH, NONE),
     "mall.figures": _row(NATIONAL, MALL, MALL, NONE),
     "national.figures": _row(NATIONAL, NONE, NONE, NONE),
 }
+
+# The API clients' column: what an agency's system may do at its agency's booths.
+CLIENT_ACTIONS = (
+    "case.process",
+    "ticket.read",
+    "booking.read",
+    "complaint.read",
+    "complaint.handle",
+    "survey.report",
+    "webhook.manage",
+)
+CLIENT_RULES: dict[str, str] = {
+    action: AGENCY if action in CLIENT_ACTIONS else NONE for action in RULES
+}
+WEBHOOK = "webhook.manage"
 
 # Roles that may use the admin at all (besides national admins and superusers).
 MALL_ROLES = tuple(r for r in ROLES if r != Role.NATIONAL_ADMIN and RULES[VIEW][r] != NONE)
@@ -120,21 +150,39 @@ class Place(NamedTuple):
     booth_id: int | str | None
 
 
+def is_client(principal) -> bool:
+    """Is `principal` an agency's system (an ApiClient), not a person?"""
+    return getattr(principal, "is_api_client", False) is True
+
+
+def person_of(principal):
+    """The user to write into a user foreign key for `principal`: None for an API
+    client (its id is never a user's) or nobody."""
+    return None if principal is None or is_client(principal) else principal
+
+
 def role_of(user) -> str | None:
-    """The role the rule knows `user` by: national admin for superusers, None for anyone
-    who is not an active, signed-in staff member."""
+    """The role the rule knows `user` by: national admin for superusers, CLIENT for an
+    API client that is not revoked, None for anyone who is not an active, signed-in
+    staff member."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return None
+    if is_client(user):
+        return CLIENT
     return Role.NATIONAL_ADMIN if user.is_national else user.role
 
 
 def scope_of(user, action: str) -> str:
-    """The user's scope for `action`: national, mall, booth or none."""
+    """The user's scope for `action`: national, mall, booth, agency (API clients) or none."""
     if action not in RULES:
         raise ValueError(f"unknown action {action!r}")
     role = role_of(user)
     if role is None:
         return NONE
+    if role == CLIENT:  # its column, for the operations it was given, in its malls
+        if action not in (user.operations or ()) or not user.mall_ids:
+            return NONE
+        return CLIENT_RULES[action]
     scope = RULES[action].get(role, NONE)
     if scope != NATIONAL and user.mall_id is None:
         return NONE  # mall staff without a mall: nowhere
@@ -250,6 +298,8 @@ def allowed(user, action: str, obj=None) -> bool:
         return False
     if obj is None or scope == NATIONAL:
         return True
+    if scope == AGENCY:
+        return access_clients.client_allowed(user, action, obj)
     if action in ACTIONS:  # the admin's: exactly the rows restrict() lets through
         model = type(obj)
         return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
@@ -287,6 +337,8 @@ def restrict(queryset: models.QuerySet, user, action: str = VIEW) -> models.Quer
         return queryset.none()
     if scope == NATIONAL:
         return queryset
+    if scope == AGENCY:
+        return access_clients.client_restrict(queryset, user, action)
     if path is None:  # a national record: readable by every mall, written nationally
         return queryset if action == VIEW else queryset.none()
     rows = queryset.filter(**{path: user.mall_id})
@@ -324,3 +376,6 @@ def choices(queryset: models.QuerySet, user) -> models.QuerySet:
     path = mall_path(queryset.model)
     action = VIEW if path in (None, "pk") else CHANGE
     return restrict(queryset, user, action)
+
+
+from mpp.accounts import access_clients  # noqa: E402  (it reads this module)

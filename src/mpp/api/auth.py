@@ -1,10 +1,11 @@
 """Who is calling a staff endpoint (what they may do there: mpp.accounts.access)?
 
-Two ways in: an API token (`Authorization: Bearer mpp_...`) for officers' devices
-and other vendors' consoles, or the Django session of a signed-in staff member
-(the console pages). A session request must carry the CSRF token, because a
-browser sends the session cookie on its own; a bearer token it never sends on
-its own, so token requests need none.
+Three ways in: an API token (`Authorization: Bearer mpp_...`) for officers' devices
+and other vendors' consoles, an API client's key (`Bearer mppc_...`: an agency's
+system, see mpp.integrations; request.auth is then the ApiClient, rate limited per
+client), or the Django session of a signed-in staff member (the console pages). A
+session request must carry the CSRF token, because a browser sends the session cookie
+on its own; a bearer token it never sends on its own, so token requests need none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from ninja.utils import check_csrf
 
 from mpp.accounts.selectors import user_for_token
 from mpp.core.errors import Forbidden
+from mpp.core.ratelimit import RateLimited, ratelimit_hit
+from mpp.integrations.models import KEY_PREFIX
+from mpp.integrations.selectors import client_for_key
 
 
 class CsrfFailed(Forbidden):
@@ -26,10 +30,25 @@ class CsrfFailed(Forbidden):
 
 
 class BearerToken(HttpBearer):
-    """A staff member's API token (see accounts.services.token_create; stored as a digest)."""
+    """A staff member's API token (see accounts.services.token_create; stored as a digest),
+    or an API client's key (integrations.clients; its rate limit: 429 rate_limited)."""
 
     def authenticate(self, request, token: str):
-        return user_for_token(token.strip())
+        token = token.strip()
+        if not token.startswith(KEY_PREFIX):
+            return user_for_token(token)
+        client = client_for_key(token)
+        if client is None:
+            return None
+        result = ratelimit_hit(
+            scope="client",
+            key=str(client.pk),
+            limit=client.rate_limit_per_minute,
+            window_seconds=60,
+        )
+        if not result.allowed:
+            raise RateLimited(result.retry_after)
+        return client
 
 
 class StaffSession(APIKeyCookie):

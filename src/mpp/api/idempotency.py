@@ -16,7 +16,8 @@ retry runs again: 429 rate limits, server errors, and ninja's own 401/422 (those
 before the handler and answer the same way every time).
 
 The scope of a key is method + path + caller (the staff user of a token or session,
-else anonymous): keys of different staff never meet. An anonymous caller's request is
+the API client of an agency's key, else anonymous): keys of different staff, or of a
+client and a user that happen to share an id, never meet. An anonymous caller's request is
 recognised by its fingerprint, a keyed digest of the body and the X-NIK proof header:
 only the identical request, which already holds the NIK, gets the stored answer back.
 
@@ -63,6 +64,8 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 
 def _caller(request) -> str:
     user = getattr(request, "auth", None)
+    if getattr(user, "is_api_client", False) is True:  # an agency's system: never a user
+        return f"client:{user.pk}"
     if getattr(user, "is_authenticated", False):
         return f"user:{user.pk}"
     return "anon"

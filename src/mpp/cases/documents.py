@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from mpp.cases import workflow
 from mpp.cases.models import Case, CaseDocument, CaseEvent, Channel, DocumentRequirement
+from mpp.cases.steps import actor_data, actor_label, actor_user
 from mpp.cases.storage import storage_open
 from mpp.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from mpp.core.events import event_record
@@ -96,7 +97,7 @@ def document_add(
         sha256=_sha256(upload),
         original_name=_plain_name(getattr(upload, "name", "")),
         channel=channel,
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_by=actor_user(actor),
     )
     _store(document, upload)
     try:
@@ -292,7 +293,7 @@ def _make_room(case, requirement, kind) -> CaseDocument | None:
 
 def _record(case, document, kind, actor, actor_kind, channel, now, replaced) -> None:
     """The CaseEvent, the core event and the case's new version, in the caller's atomic."""
-    user = actor if getattr(actor, "pk", None) else None
+    user = actor_user(actor)  # never an API client's id in a user column
     label = document.requirement.name if document.requirement_id else ""
     CaseEvent.objects.create(
         case=case,
@@ -300,7 +301,7 @@ def _record(case, document, kind, actor, actor_kind, channel, now, replaced) -> 
         kind="output" if kind == "document" and document.kind == Kind.OUTPUT else kind,
         actor_kind=actor_kind,
         actor=user,
-        actor_label=(user.get_full_name() or user.get_username()) if user else "",
+        actor_label=actor_label(actor),
         channel=channel,
         note=label,
     )
@@ -312,6 +313,7 @@ def _record(case, document, kind, actor, actor_kind, channel, now, replaced) -> 
         "requirement": document.requirement.code if document.requirement_id else "",
         "channel": channel,
         "actor_kind": actor_kind,
+        **actor_data(actor),
     }
     if replaced is not None:
         data["replaced"] = replaced.pk

@@ -22,6 +22,7 @@ from mpp.cases.steps import (
     PROCESS,
     actor_kind_check,
     actor_label,
+    actor_user,
     authorise,
     case_lock,
     case_sync,
@@ -141,8 +142,8 @@ def case_transition(
         elif to == S.COMPLETED:
             locked.completed_at = now
             message = {"survey_path": _survey_path(locked, now)}
-        elif to == S.VERIFICATION and locked.assigned_to_id is None and actor is not None:
-            locked.assigned_to = actor
+        elif to == S.VERIFICATION and locked.assigned_to_id is None and actor_user(actor):
+            locked.assigned_to = actor_user(actor)  # a person: an API client is no officer
         locked.status = to
         version_save(locked)
         step_record(

@@ -3,7 +3,9 @@
 Why: every write of a case (services.py, escalation.py) locks the row, checks the
 version, the status and the actor the same way, and records the step twice: in the
 case's history (CaseEvent) and in core's append-only log (`case.<verb>`, ids and
-statuses only, never personal data or free text). Sibling parts (the form schema, the
+statuses only, never personal data or free text). The actor is a staff user, an
+agency's system (an API client: named in the history by its name, "client_id" in the
+event's data, never in a user column) or nobody. Sibling parts (the form schema, the
 documents) are reached lazily, so the lifecycle works while they are being written.
 """
 
@@ -56,10 +58,26 @@ def authorise(actor, action: str, case: Case) -> None:
         access.require(actor, action, case, _("This application is not yours to handle."))
 
 
+def actor_user(actor):
+    """The user to write into a user foreign key (CaseEvent.actor, assigned_to,
+    uploaded_by): None for an agency's system (an API client) or nobody."""
+    user = access.person_of(actor)
+    return user if getattr(user, "pk", None) is not None else None
+
+
 def actor_label(actor) -> str:
+    """The name the history shows: a user's name, or an API client's name."""
     if actor is None:
         return ""
+    if access.is_client(actor):
+        return actor.name[:120]
     return (actor.get_full_name() or actor.get_username())[:120]
+
+
+def actor_data(actor) -> dict:
+    """What the event log's data says of an API client actor (its id; the event's
+    actor_id is a user's)."""
+    return {"client_id": actor.pk} if access.is_client(actor) else {}
 
 
 def case_lock(case: Case) -> Case:
@@ -115,6 +133,7 @@ def step_record(
     data: dict | None = None,
 ) -> CaseEvent:
     """The step in the case's history and in core's log (ids and statuses only)."""
+    user = actor_user(actor)
     step = CaseEvent.objects.create(
         case=case,
         at=now,
@@ -122,7 +141,7 @@ def step_record(
         from_status=from_status,
         to_status=to_status,
         actor_kind=actor_kind,
-        actor=actor,
+        actor=user,
         actor_label=actor_label(actor),
         channel=channel,
         note=note,
@@ -133,7 +152,7 @@ def step_record(
         subject_type="case",
         subject_id=case.pk,
         mall_id=case.mall_id,
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=user.pk if user is not None else None,
         data={
             "from": from_status,
             "to": to_status,
@@ -141,6 +160,7 @@ def step_record(
             "actor_kind": actor_kind,
             "booth_id": case.booth_id,
             "service_id": case.service_id,
+            **actor_data(actor),
             **(data or {}),
         },
         occurred_at=now,

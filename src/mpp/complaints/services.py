@@ -41,6 +41,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mpp.accounts.access import is_client, person_of
 from mpp.catalog.models import Booth, Mall, Offering
 from mpp.complaints import validation as v
 from mpp.complaints.models import Complaint, ComplaintAction
@@ -109,7 +110,7 @@ def _event(complaint: Complaint, kind: str, actor, at, *, previous: str = "") ->
         subject_type="complaint",
         subject_id=complaint.pk,
         mall_id=complaint.mall_id,
-        actor_id=getattr(actor, "pk", None),
+        actor_id=getattr(person_of(actor), "pk", None),  # an API client: in data
         occurred_at=at,
         data={
             "from": previous,
@@ -118,6 +119,7 @@ def _event(complaint: Complaint, kind: str, actor, at, *, previous: str = "") ->
             "category": complaint.category,
             "channel": complaint.channel,
             "track": complaint.track,
+            **({"client_id": actor.pk} if is_client(actor) else {}),
         },
     )
 
@@ -324,7 +326,7 @@ def _apply(complaint, step: Step, actor, now, text: dict, *, booth_id, track) ->
     ComplaintAction.objects.create(
         complaint=complaint,
         at=now,
-        actor=actor,
+        actor=person_of(actor),  # never an API client's id in a user column
         kind=step.kind,
         from_status=previous,
         to_status=complaint.status,

@@ -42,6 +42,8 @@ def issuer_check(issuer, mall: Mall) -> None:
 def issuer_key(issuer) -> str:
     if isinstance(issuer, Device):
         return f"device:{issuer.pk}"
+    if getattr(issuer, "is_api_client", False):  # an agency system: never a staff member's
+        return f"client:{issuer.pk}"
     return f"user:{issuer.pk}"
 
 

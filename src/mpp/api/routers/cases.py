@@ -2,13 +2,16 @@
 record an application, read it, list a booth's cases, add its documents and move it
 along its lifecycle (mpp.cases.workflow).
 
-Staff credentials only (API token or signed-in session, like the officer endpoints),
-answered by mpp.accounts.access: "case.record" to record an application for a service
-of the caller's mall, "case.process" to see and act on the cases of the caller's booth
-(a mall's manager: all of the mall's). A case outside what the caller may see is 404
-case_not_found, as for an unknown id. Every step goes through the cases services with
-channel "api" and actor "agency" (submitting a draft recorded for a citizen at the
-counter: "officer", the one who recorded it).
+Staff credentials (API token or signed-in session, like the officer endpoints) and
+agency systems' client keys (`Bearer mppc_...`), answered by mpp.accounts.access:
+"case.record" to record an application for a service of the caller's mall,
+"case.process" to see and act on the cases of the caller's booth (a mall's manager:
+all of the mall's; an API client: those of its agency's booths in its malls, and it
+records none). A case outside what the caller may see is 404 case_not_found, as for an
+unknown id. Every step goes through the cases services with channel "api" and actor
+"agency" (submitting a draft recorded for a citizen at the counter: "officer", the one
+who recorded it). An API client is named in the history by its name and in the event
+log by "client_id"; it never lands in a user column (mpp.cases.steps).
 
 Concurrency: every case answer carries `ETag: "v<version>"`; every change needs it back
 in `If-Match` (428 precondition_required without it; 412 precondition_failed when the
@@ -365,12 +368,16 @@ def transition_case(
     expected = expected_version(request, case.version)
     try:
         if payload.to == Case.Status.SUBMITTED:
-            access.require(request.auth, "case.record", case)
+            if access.is_client(request.auth):  # an agency resubmits a returned case
+                kind = API_ACTOR  # (from draft: 403 not_allowed; the service checks)
+            else:
+                access.require(request.auth, "case.record", case)
+                kind = SUBMIT_ACTOR
             case = services.case_submit(
                 case=case,
                 channel=Channel.API,
                 actor=request.auth,
-                actor_kind=SUBMIT_ACTOR,
+                actor_kind=kind,
                 expected_version=expected,
             )
         else:
