@@ -64,6 +64,16 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/cases/{case_id}": {"get"},
         "/api/v1/cases/{case_id}/documents": {"post"},
         "/api/v1/cases/{case_id}/transitions": {"post"},
+        # agency systems' webhooks (API client keys, webhook.manage)
+        "/api/v1/webhooks/subscriptions": {"get", "post"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}": {"get", "patch", "delete"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/rotate-secret": {"post"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/enable": {"post"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/deliveries": {"get"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/messages": {"get"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/replay": {"post"},
+        "/api/v1/webhooks/subscriptions/{subscription_id}/messages/{webhook_id}/replay": {"post"},
+        "/api/v1/webhooks/event-types": {"get"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -29,6 +29,7 @@ from mpp.api.routers import (
     search,
     surveys,
     tickets,
+    webhooks,
 )
 
 
@@ -126,6 +127,13 @@ api = MppNinjaAPI(
         "A booking is proven by its code plus the citizen's NIK, sent in the `X-NIK` header "
         "(never in a URL; never logged). POSTs accept an `Idempotency-Key` header: a retry "
         "with the same key gets the first answer back (`Idempotent-Replayed: true`).\n\n"
+        "Agency systems call the API as an API client with its own key "
+        "(`Authorization: Bearer mppc_...`, created in the admin or with `mpp client "
+        "create`): scoped to one agency's booths in its malls and to its operations. "
+        "A client with `webhook.manage` subscribes to events (`/webhooks/subscriptions`): "
+        "signed Standard Webhooks v1 POSTs with CloudEvents 1.0 bodies, retried with "
+        "backoff, with a delivery log and replay; the event types are listed at "
+        "`/webhooks/event-types`.\n\n"
         'Every error is JSON `{"code": "...", "message": "..."}`; branch on `code` '
         "(e.g. `mall_not_found`, `service_not_found`, `counter_busy`, `invalid_state`, "
         "`recall_first`, `same_service`, `unauthorized`, `forbidden`, `csrf_failed`, "
@@ -158,3 +166,4 @@ api.add_router("", consultation.router)
 api.add_router("", search.router)
 api.add_router("", assistant.router)
 api.add_router("", cases.router)
+api.add_router("", webhooks.router)

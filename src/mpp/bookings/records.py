@@ -29,6 +29,7 @@ def booking_event(booking: Booking, kind: str, *, actor_id: int | None = None, *
         "slot": booking.slot.label,
         "status": booking.status,
         "channel": booking.channel,
+        "booth_id": booking.offering.booth_id,
     }
     data.update(extra)
     event_record(

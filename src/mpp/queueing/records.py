@@ -27,6 +27,7 @@ def ticket_event(ticket: Ticket, kind: str, *, actor_id: int | None, **extra) ->
         "service_name": ticket.offering.service.name,
         "priority": ticket.priority,
         "status": ticket.status,
+        "booth_id": ticket.offering.booth_id,
     }
     if counter is not None:
         data["counter_id"] = counter.pk
