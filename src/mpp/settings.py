@@ -22,9 +22,11 @@ MPP_PUBLIC_URL the address citizens reach this installation at, for links in mes
 MPP_OUTBOX_LEASE, MPP_OUTBOX_BACKOFF: the outbox worker's lease and back-off schedule (seconds)
 MPP_CASES_S3_BUCKET, MPP_CASES_S3_ENDPOINT, MPP_CASES_S3_ACCESS_KEY, MPP_CASES_S3_SECRET_KEY,
   MPP_CASES_S3_REGION: case documents in S3-compatible storage (docs/case-documents.md)
-MPP_WEBHOOK_ALLOW_HTTP, MPP_WEBHOOK_BACKOFF, MPP_WEBHOOK_TIMEOUT, MPP_WEBHOOK_LEASE: webhooks
-MPP_CONNECTORS, MPP_NIK_REGISTER_URL, MPP_NIK_REGISTER_KEY, MPP_NIK_REGISTER_TIMEOUT:
-  agency back ends and the population register (docs/integration.md)
+MPP_WEBHOOK_ALLOW_HTTP, MPP_WEBHOOK_BACKOFF, MPP_WEBHOOK_TIMEOUT, MPP_WEBHOOK_LEASE,
+  MPP_WEBHOOK_CONCURRENCY: webhooks (docs/integration.md)
+MPP_CONNECTORS, MPP_CONNECTOR_BACKOFF, MPP_CONNECTOR_LEASE, MPP_NIK_REGISTER_URL,
+  MPP_NIK_REGISTER_KEY, MPP_NIK_REGISTER_TIMEOUT: agency back ends and the population
+  register (docs/integration.md, docs/nik-register.md)
 """
 
 import os
@@ -339,8 +341,14 @@ _WEBHOOK_BACKOFF = os.environ.get("MPP_WEBHOOK_BACKOFF", "5,300,1800,7200,18000,
 MPP_WEBHOOK_BACKOFF = [float(s) for s in _WEBHOOK_BACKOFF.split(",") if s.strip()]
 MPP_WEBHOOK_TIMEOUT = float(os.environ.get("MPP_WEBHOOK_TIMEOUT", "5"))  # per request
 MPP_WEBHOOK_LEASE = float(os.environ.get("MPP_WEBHOOK_LEASE", "30"))  # a claim's lease
+# Requests one dispatcher sends at once (a subscription gets at most half of them).
+MPP_WEBHOOK_CONCURRENCY = int(os.environ.get("MPP_WEBHOOK_CONCURRENCY", "32"))
 # Connectors to agency back ends: dotted paths of Connector classes (docs/integration.md).
 MPP_CONNECTORS = [c for c in os.environ.get("MPP_CONNECTORS", "").split(",") if c.strip()]
+# A connector's push: waits after each failed attempt (the last repeats), and a claim's lease.
+_CONNECTOR_BACKOFF = os.environ.get("MPP_CONNECTOR_BACKOFF", "30,120,600,1800,3600,7200,21600")
+MPP_CONNECTOR_BACKOFF = [float(s) for s in _CONNECTOR_BACKOFF.split(",") if s.strip()]
+MPP_CONNECTOR_LEASE = float(os.environ.get("MPP_CONNECTOR_LEASE", "60"))
 # The population register's NIK check (Dukcapil's data access service); empty: off.
 MPP_NIK_REGISTER_URL = os.environ.get("MPP_NIK_REGISTER_URL", "")
 MPP_NIK_REGISTER_KEY = os.environ.get("MPP_NIK_REGISTER_KEY", "")

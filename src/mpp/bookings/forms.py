@@ -37,6 +37,7 @@ FIELD_MESSAGES = {
 }
 FIELD_OF_CODE = {
     "invalid_nik": "nik",
+    "nik_not_verified": "nik",  # the population register (core.identity.nik_verify)
     "invalid_name": "name",
     "invalid_phone": "phone",
     "invalid_email": "email",

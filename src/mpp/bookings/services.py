@@ -37,8 +37,8 @@ bookings.selectors: slots_for, booking_by_code, walkin_left, priority_left,
 day_booking_summary; dates in bookings.calendar: bookable_dates, is_open_day.
 
 Errors (core.errors, turned into {"code", "message"} by the API):
-  Invalid 422: invalid_nik, invalid_name, invalid_phone, invalid_email, invalid_date,
-    invalid_slot, invalid_channel, invalid_otp;
+  Invalid 422: invalid_nik, nik_not_verified (population register), invalid_name,
+    invalid_phone, invalid_email, invalid_date, invalid_slot, invalid_channel, invalid_otp;
   Conflict 409: phone_limit, otp_expired, otp_attempts_exhausted, otp_sends_exhausted,
     slot_full, duplicate_booking, window_closed, reschedule_limit,
     checkin_too_early, checkin_too_late, invalid_state, walkin_full (and, in theory,
@@ -98,6 +98,7 @@ from mpp.bookings.walkin import walkin_ticket_issue
 from mpp.catalog.models import Mall, Offering, Service
 from mpp.core.errors import Conflict, Invalid, NotFound
 from mpp.core.hotcache import HotCache
+from mpp.core.identity import nik_verify
 from mpp.core.pii import nik_digest_candidates, nik_mask
 
 # Part of this module's interface, kept in their own modules for size.
@@ -251,6 +252,10 @@ def booking_create(
     if slot.online_left <= 0:
         raise slot_full_error()
     phone_check(phone, day, now)
+    # The population register, when configured (docs/nik-register.md): after every
+    # refusal a read can give, before the insert's transaction, so the remote call
+    # holds no lock of this request's.
+    nik_verify(nik=nik, name=name, purpose="booking", mall_id=mall.pk)
     offering = policy.offering
     booking = Booking(
         mall=mall,

@@ -24,6 +24,7 @@ PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.]{8,24}$")
 # Plain sentences for the services' error codes about the applicant's data.
 FIELD_OF_CODE = {
     "invalid_nik": "nik",
+    "nik_not_verified": "nik",  # the population register (core.identity.nik_verify)
     "invalid_name": "applicant_name",
     "invalid_phone": "phone",
     "invalid_email": "email",

@@ -26,10 +26,10 @@ Staff actors are checked against the access rule: "case.process" for handling st
 
 Errors (core.errors): Invalid 422 (invalid_channel, invalid_actor, invalid_status,
 invalid_relation, invalid_ticket, invalid_missing, missing_required, reason_required,
-documents_missing, invalid_answers (formschema), invalid_nik, invalid_name,
-invalid_phone, invalid_email, invalid_officer); Forbidden 403 (forbidden,
-not_allowed); Conflict 409 (invalid_state, version_mismatch, case_type_closed,
-output_missing).
+documents_missing, invalid_answers (formschema), invalid_nik, nik_not_verified
+(case_start: the population register), invalid_name, invalid_phone, invalid_email,
+invalid_officer); Forbidden 403 (forbidden, not_allowed); Conflict 409 (invalid_state,
+version_mismatch, case_type_closed, output_missing).
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ from mpp.cases.steps import (
     version_save,
 )
 from mpp.core.errors import Conflict, Invalid
+from mpp.core.identity import nik_verify
 from mpp.core.pii import nik_digest, nik_mask
 
 __all__ = [
@@ -134,6 +135,9 @@ def case_start(
         actor_kind = wf.OFFICER if actor is not None else wf.CITIZEN
     if actor is not None:
         access.require(actor, RECORD, case_type, _("You may not record applications here."))
+    # The population register, when configured (docs/nik-register.md): the NIK is only
+    # here (later steps keep its digest); before the transaction, as a remote call.
+    nik_verify(nik=nik, name=name, purpose="case", mall_id=case_type.mall_id)
     case = Case(
         case_type=case_type,
         mall_id=case_type.mall_id,

