@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,20 @@ def _scoped_choices(model_admin, db_field, request, kwargs) -> dict:
     if access.mall_path(remote) == "pk":  # the mall itself: theirs, preselected, required
         kwargs.update(initial=user.mall_id, empty_label=None, required=True)
     return kwargs
+
+
+def shown_once_page(model_admin, request, template: str, **context):
+    """The admin page that shows a new secret (a device's credential, an API client's
+    key, a webhook signing secret) once: rendered in the answer itself, never stored,
+    never in a message or the session, and never cached (Cache-Control: no-store)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        **context,
+    }
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class MallScopedAdmin(AdminAuditMixin, admin.ModelAdmin):

@@ -202,7 +202,7 @@ def holds_expire(*, now: dt.datetime | None = None, **filters) -> int:
         return 0
     with transaction.atomic():
         count = 0
-        rows = stale.select_for_update(of=("self",)).select_related("service", "slot")
+        rows = stale.select_for_update(of=("self",)).select_related("service", "slot", "offering")
         for booking in rows:
             booking.status = Booking.Status.EXPIRED
             booking.save(update_fields=["status"])

@@ -6,13 +6,12 @@ revoked device stays revoked (register a new one instead).
 """
 
 from django.contrib import admin, messages
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mpp.accounts import access
-from mpp.accounts.admin import MallScopedAdmin
+from mpp.accounts.admin import MallScopedAdmin, shown_once_page
 from mpp.devices.models import Device
 from mpp.devices.services import device_register, device_revoke
 
@@ -62,18 +61,16 @@ class DeviceAdmin(MallScopedAdmin):
         raw = getattr(request, _CREDENTIAL, None)
         if raw is None:
             return super().response_add(request, obj, post_url_continue)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": gettext("Device registered"),
-            "device": obj,
-            "credential": raw,
-            "enrol_url": request.build_absolute_uri(reverse("device-enrol")),
-            "list_url": reverse("admin:devices_device_changelist"),
-        }
-        response = render(request, "devices/admin_created.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return shown_once_page(
+            self,
+            request,
+            "devices/admin_created.html",
+            title=gettext("Device registered"),
+            device=obj,
+            credential=raw,
+            enrol_url=request.build_absolute_uri(reverse("device-enrol")),
+            list_url=reverse("admin:devices_device_changelist"),
+        )
 
     @admin.action(description=_("Revoke the selected devices (for good)"))
     def revoke(self, request, queryset):

@@ -13,14 +13,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mpp.accounts import access
-from mpp.accounts.admin import MallScopedAdmin
+from mpp.accounts.admin import MallScopedAdmin, shown_once_page
 from mpp.accounts.models import Role
 from mpp.catalog.models import Mall
 from mpp.integrations.clients import (
@@ -244,17 +243,15 @@ class ApiClientAdmin(MallScopedAdmin):
         return self._keys_page(request, gettext("API client created"), keys)
 
     def _keys_page(self, request, title: str, keys, note: str = ""):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "keys": keys,
-            "note": note,
-            "list_url": reverse("admin:integrations_apiclient_changelist"),
-        }
-        response = render(request, "integrations/admin_client_keys.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return shown_once_page(
+            self,
+            request,
+            "integrations/admin_client_keys.html",
+            title=title,
+            keys=keys,
+            note=note,
+            list_url=reverse("admin:integrations_apiclient_changelist"),
+        )
 
     # Columns -------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from mpp.accounts import access
-from mpp.accounts.admin import MallScopedAdmin
+from mpp.accounts.admin import MallScopedAdmin, shown_once_page
 from mpp.accounts.audit import stored_snapshot
 from mpp.accounts.models import Role
 from mpp.core.errors import DomainError
@@ -231,17 +231,15 @@ class SubscriptionAdmin(_ClientScoped, MallScopedAdmin):
         return self._secrets_page(request, gettext("Webhook subscription created"), secrets)
 
     def _secrets_page(self, request, title: str, secrets, note: str = ""):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "secrets": secrets,
-            "note": note,
-            "list_url": reverse("admin:integrations_subscription_changelist"),
-        }
-        response = render(request, "integrations/admin_webhook_secrets.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return shown_once_page(
+            self,
+            request,
+            "integrations/admin_webhook_secrets.html",
+            title=title,
+            secrets=secrets,
+            note=note,
+            list_url=reverse("admin:integrations_subscription_changelist"),
+        )
 
     # Columns -------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from mpp.core.backoff import backoff_wait, schedule_of
 from mpp.notifications import periodic
 from mpp.notifications.channels import DeliveryError, Permanent, Retry, deliver
 from mpp.notifications.models import PICKABLE, Message, Status
@@ -54,7 +55,6 @@ from mpp.notifications.rendering import render
 
 log = logging.getLogger(__name__)
 
-JITTER = 0.1
 # Errors that a new connection may cure (a killed backend, a restart, a locked file).
 TRANSIENT = (OperationalError, InterfaceError)
 # Pauses before re-recording an outcome after a transient error (seconds, 3.7 in all).
@@ -103,10 +103,7 @@ def lease() -> dt.timedelta:
 
 def schedule() -> list[float]:
     """The waits in seconds after each failed attempt (settings.MPP_OUTBOX_BACKOFF)."""
-    waits = [float(w) for w in settings.MPP_OUTBOX_BACKOFF]
-    if not waits or any(w <= 0 for w in waits):
-        raise ValueError("MPP_OUTBOX_BACKOFF must list one or more positive numbers of seconds")
-    return waits
+    return schedule_of("MPP_OUTBOX_BACKOFF", settings.MPP_OUTBOX_BACKOFF)
 
 
 def max_attempts() -> int:
@@ -116,10 +113,7 @@ def max_attempts() -> int:
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt, from the schedule, jittered."""
-    rng = rng or random
-    waits = schedule()
-    base = waits[min(max(attempts, 1), len(waits)) - 1]
-    return dt.timedelta(seconds=base * rng.uniform(1 - JITTER, 1 + JITTER))
+    return backoff_wait(schedule(), attempts, rng)
 
 
 def reconnect() -> None:

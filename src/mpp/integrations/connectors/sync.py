@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from mpp.cases import workflow as wf
 from mpp.cases.models import Case, Channel
 from mpp.cases.services import case_transition
+from mpp.core.backoff import backoff_wait, schedule_of
 from mpp.core.errors import DomainError
 from mpp.core.models import Event
 from mpp.integrations.connectors.base import (
@@ -65,23 +66,21 @@ RELATED = {
     "case": ("booth__agency", "mall", "service", "case_type"),
     "booking": ("offering__booth__agency", "offering__service", "mall"),
 }
-# Waits after the 1st, 2nd, ... failed push (seconds, +-10 %); the last repeats forever.
-DEFAULT_BACKOFF = (30, 120, 600, 1800, 3600, 7200, 21600)
-DEFAULT_LEASE = 60.0  # seconds a claimed record is this worker's
 PULL_BATCH = 100  # records one pull pass asks about (the worker's loop waits meanwhile)
 MAX_ATTEMPTS = 32767  # the field's ceiling
 FORWARD = (S.VERIFICATION.value, S.PROCESSING.value, S.READY.value, S.COMPLETED.value)
 
 
 def lease() -> dt.timedelta:
-    return dt.timedelta(seconds=float(getattr(settings, "MPP_CONNECTOR_LEASE", DEFAULT_LEASE)))
+    """How long a claimed record is this worker's (settings.MPP_CONNECTOR_LEASE)."""
+    return dt.timedelta(seconds=float(settings.MPP_CONNECTOR_LEASE))
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """The wait after the `attempts`-th failed push, jittered; the last wait repeats."""
-    waits = [float(w) for w in getattr(settings, "MPP_CONNECTOR_BACKOFF", None) or DEFAULT_BACKOFF]
-    base = waits[min(max(attempts, 1), len(waits)) - 1]
-    return dt.timedelta(seconds=base * (rng or random).uniform(0.9, 1.1))
+    """The wait after the `attempts`-th failed push (settings.MPP_CONNECTOR_BACKOFF),
+    jittered; the last wait repeats: a push is never given up."""
+    waits = schedule_of("MPP_CONNECTOR_BACKOFF", settings.MPP_CONNECTOR_BACKOFF)
+    return backoff_wait(waits, attempts, rng)
 
 
 # Subjects -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from mpp.core.backoff import backoff_wait, schedule_of
 from mpp.integrations.models import (
     UNFINISHED,
     DeliveryAttempt,
@@ -54,17 +55,13 @@ from mpp.notifications.worker import TRANSIENT
 
 log = logging.getLogger("mpp.integrations.webhooks.dispatch")
 
-JITTER = 0.1
 PAUSE_MAX = dt.timedelta(seconds=60)
 GONE_REASON = "410 Gone"
 
 
 def schedule() -> list[float]:
     """The waits in seconds after each failed attempt (settings.MPP_WEBHOOK_BACKOFF)."""
-    waits = [float(w) for w in settings.MPP_WEBHOOK_BACKOFF]
-    if not waits or any(w <= 0 for w in waits):
-        raise ValueError("MPP_WEBHOOK_BACKOFF must list one or more positive numbers of seconds")
-    return waits
+    return schedule_of("MPP_WEBHOOK_BACKOFF", settings.MPP_WEBHOOK_BACKOFF)
 
 
 def max_attempts() -> int:
@@ -74,9 +71,7 @@ def max_attempts() -> int:
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt, from the schedule, jittered."""
-    waits = schedule()
-    base = waits[min(max(attempts, 1), len(waits)) - 1]
-    return dt.timedelta(seconds=base * (rng or random).uniform(1 - JITTER, 1 + JITTER))
+    return backoff_wait(schedule(), attempts, rng)
 
 
 def _settle(job: deliver.Job, **fields) -> int:

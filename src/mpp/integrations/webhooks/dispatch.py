@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import random
 import time
 from collections import Counter
@@ -88,7 +87,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 32
 DRAIN_BUDGET = 10.0  # seconds of claiming per drain call, then back to the worker
 EXPIRED_CHECK_EVERY = 5.0  # seconds between looks for rows whose lease ran out
 RECORD_MARGIN = 1.0  # seconds the lease must leave after the timeout for recording
@@ -100,12 +98,8 @@ _warned_lease = False
 
 
 def concurrency() -> int:
-    """Requests in flight at once per dispatcher: settings.MPP_WEBHOOK_CONCURRENCY, else
-    the environment variable of that name, else 32."""
-    value = getattr(settings, "MPP_WEBHOOK_CONCURRENCY", None)
-    if value is None:
-        value = os.environ.get("MPP_WEBHOOK_CONCURRENCY") or DEFAULT_CONCURRENCY
-    return max(1, int(value))
+    """Requests in flight at once per dispatcher (settings.MPP_WEBHOOK_CONCURRENCY)."""
+    return max(1, int(settings.MPP_WEBHOOK_CONCURRENCY))
 
 
 def per_subscription() -> int:

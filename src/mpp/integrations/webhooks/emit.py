@@ -23,6 +23,7 @@ database error does, and fails the change rather than losing its webhooks.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 
@@ -109,6 +110,12 @@ def _place(event: Event, data: dict) -> tuple[int | None, int | None, str | None
     return booth, service, code
 
 
+@functools.cache
+def _sql(template: str) -> str:
+    """`template` with this project's table names, formatted once per process."""
+    return template.format(**_tables())
+
+
 def _tables() -> dict[str, str]:
     return {
         "sub": Subscription._meta.db_table,
@@ -149,7 +156,7 @@ def _json(value):
 def _subscriptions(mall_id: int) -> list[tuple]:
     """Active subscriptions of unrevoked clients of this mall (one indexed query)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SUBSCRIPTIONS_SQL.format(**_tables()), [mall_id, mall_id])
+        cursor.execute(_sql(_SUBSCRIPTIONS_SQL), [mall_id, mall_id])
         return [
             (sub_id, _json(events) or [], agency, service, client_agency, _json(ops) or [])
             for sub_id, events, agency, service, client_agency, ops in cursor.fetchall()
@@ -160,7 +167,7 @@ def _where(mall_id: int, booth: int | None, service: int | None, code: str | Non
     """(mall code, booth id if in this mall, agency id, agency code, service id, service
     code) of the event; None when the mall does not exist."""
     with connection.cursor() as cursor:
-        cursor.execute(_PLACE_SQL.format(**_tables()), [booth, service, code, mall_id])
+        cursor.execute(_sql(_PLACE_SQL), [booth, service, code, mall_id])
         return cursor.fetchone()
 
 
