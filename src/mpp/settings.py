@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "mpp.consultation",
     "mpp.search",
     "mpp.assistant",
+    "mpp.outreach",  # jemput bola: demand, plans, the fleet, offline field records
     "mpp.integrations",  # agency systems: API clients, webhooks, connectors (reads the log)
     "mpp.api",
     "django_otp",

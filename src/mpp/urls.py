@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("mpp.consultation.urls")),
     path("", include("mpp.search.urls")),
     path("", include("mpp.assistant.urls")),
+    path("", include("mpp.outreach.urls")),
     path("", include("mpp.queueing.urls_staff")),
     path("", include("mpp.web.urls")),
 ]

@@ -79,7 +79,8 @@ def test_two_late_confirmations_of_the_last_place_never_both_win(mall):
     for i in range(10):
         offering = OfferingFactory(booth__mall=mall)
         policy = BookingPolicyFactory(offering=offering, window_days=30, online_per_slot=1)
-        date = bookable_dates(policy, now)[-1]
+        # bookable 25 minutes ago as well (the first hold's time): the window opens at 07:00
+        date = bookable_dates(policy, now - dt.timedelta(minutes=25))[-1]
         made = []
         for nik, minutes_ago in ((people[2 * i], 25), (people[2 * i + 1], 14)):
             made.append(

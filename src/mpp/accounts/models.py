@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     MALL_MANAGER = "mall_manager", _("Mall manager")
     BOOTH_SUPERVISOR = "booth_supervisor", _("Booth supervisor")
     OFFICER = "officer", _("Officer")
+    # A village head or social worker who files mobile-service demand for the villages of
+    # their region (User.region: a kecamatan or one desa/kelurahan) at their mall.
+    VILLAGE_AGENT = "village_agent", _("Village head or social worker")
 
 
 class User(AbstractUser):
@@ -43,6 +46,15 @@ class User(AbstractUser):
         blank=True,
         related_name="staff",
         verbose_name=_("booth (gerai)"),
+    )
+    region = models.ForeignKey(
+        "core.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region (village agents)"),
+        help_text=_("The kecamatan or village a village head or social worker files demand for."),
     )
 
     # How a row reaches its mall (and booth), for mpp.accounts.access.restrict.

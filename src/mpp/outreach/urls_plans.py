@@ -1,0 +1,3 @@
+"""urls_plans: filled by its part (notes/outreach-brief.md)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""urls_public: filled by its part (notes/outreach-brief.md)."""
+
+urlpatterns: list = []
