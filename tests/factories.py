@@ -315,3 +315,91 @@ def client_with_key(
         operations=operations,
         **kwargs,
     )
+
+
+def village(
+    code: str = "32.10.01.2001",
+    name: str = "Cipasung",
+    district_name: str = "Lemahsugih",
+    *,
+    lat: float | None = -7.054158,
+    lon: float | None = 108.170112,
+) -> Region:
+    """A village Region (level 4) with its kecamatan (level 3) and kabupaten (default: a
+    real village of Kabupaten Majalengka, 32.10, the factories' mall regency) and, unless
+    lat is None, its VillagePoint (mpp.outreach). get_or_create: safe to call twice."""
+    from mpp.outreach.models import VillagePoint
+
+    regency_code = code.rsplit(".", 2)[0]
+    kab = region(regency_code) if regency_code == "32.10" else region(regency_code, "Kabupaten")
+    district, _ = Region.objects.get_or_create(
+        code=code.rsplit(".", 1)[0],
+        defaults={"name": district_name, "level": 3, "kind": "kecamatan", "parent": kab},
+    )
+    obj, _ = Region.objects.get_or_create(
+        code=code, defaults={"name": name, "level": 4, "kind": "desa", "parent": district}
+    )
+    if lat is not None:
+        VillagePoint.objects.get_or_create(
+            village=obj, defaults={"centroid_lat": lat, "centroid_lon": lon}
+        )
+    return obj
+
+
+def _mall_village(mall) -> Region:
+    if mall.regency_id == "32.10":
+        return village()
+    return village(f"{mall.regency_id}.01.2001", "Desa Uji", "Kecamatan Uji")
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    """A mobile-service van (mpp.outreach) of a mall, its depot near Majalengka's MPP.
+    Pass offerings=[...] and crew=[...] to fill the many-to-many fields."""
+
+    class Meta:
+        model = "outreach.Vehicle"
+        skip_postgeneration_save = True
+
+    mall = factory.SubFactory(MallFactory)
+    name = factory.Sequence(lambda n: f"Mobil Keliling {n + 1}")
+    kind = "van"
+    capacity_per_day = 40
+    depot_lat = "-6.836000"
+    depot_lon = "108.227000"
+
+    @factory.post_generation
+    def offerings(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.offerings.set(extracted)
+
+    @factory.post_generation
+    def crew(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.crew.set(extracted)
+
+
+class OutreachRequestFactory(factory.django.DjangoModelFactory):
+    """A received mobile-service request (mpp.outreach) as a row, without the service's
+    event: for reads and planning tests. The village defaults to a real village of the
+    mall's regency (made with its kecamatan and VillagePoint by `village()`) when the
+    mall is in 32.10. Pass services=[...] to set the services."""
+
+    class Meta:
+        model = "outreach.OutreachRequest"
+        skip_postgeneration_save = True
+
+    mall = factory.SubFactory(MallFactory)
+    code = factory.Sequence(lambda n: f"JB-T{n:05d}")
+    village = factory.LazyAttribute(lambda o: _mall_village(o.mall))
+    people = 3
+    home_visit = False
+    needs = factory.LazyFunction(list)
+    contact_phone = "081234567890"
+    source = "web"
+    status = "received"
+    created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)

@@ -55,13 +55,16 @@ from tests.factories import (
     CounterFactory,
     MallFactory,
     OfferingFactory,
+    OutreachRequestFactory,
     TopicFactory,
     UserFactory,
+    VehicleFactory,
     client_with_key,
+    village,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
-ROLES = ("national", "manager", "supervisor", "officer")
+ROLES = ("national", "manager", "supervisor", "officer", "agent")
 RELATIONS = ("own_booth", "other_booth", "other_mall")
 CLIENT = "client"  # the rules table's last column: API clients (access.CLIENT_RULES)
 # API clients, and the spot each acts on: the client of booth A1's agency serving mall A
@@ -82,6 +85,7 @@ ROLE_OF = {
     "manager": Role.MALL_MANAGER,
     "supervisor": Role.BOOTH_SUPERVISOR,
     "officer": Role.OFFICER,
+    "agent": Role.VILLAGE_AGENT,
 }
 # Kinds of target that are the mall's, shared by its booths (docs/access.md, "on").
 SHARED_KINDS = {"mall", "topic", "comment", "list", "none"}
@@ -105,7 +109,7 @@ def _doc_table(name: str) -> list[list[str]]:
 
 def documented_rules() -> dict[str, dict[str, str]]:
     columns = (*ROLES, CLIENT)
-    return {r[0]: dict(zip(columns, r[2:7], strict=True)) for r in _doc_table("rules")}
+    return {r[0]: dict(zip(columns, r[2:8], strict=True)) for r in _doc_table("rules")}
 
 
 RULES = documented_rules()
@@ -174,6 +178,10 @@ class Spot:
     case: object = None  # submitted: the cases API's
     subscription: object = None  # of the API client serving this booth (see _clients)
     webhook_id: str = ""  # a message of that subscription
+    outreach_request: object = None  # a mobile-service request of that mall
+    outreach_plan: object = None  # a draft mobile-service plan of that mall
+    outreach_rule: object = None  # a planning rule (exclusion) of that mall
+    outreach_conflict: object = None  # a sync conflict of a van of that mall
 
 
 def _spot(mall, booth, topic, comment, caller) -> Spot:
@@ -239,8 +247,42 @@ def _spot(mall, booth, topic, comment, caller) -> Spot:
         sha256="0" * 64,
         channel="web",
     )
-    return Spot(
+    spot = Spot(
         mall, booth, o1, o2, idle, busy, called, waiting, complaint, booking, topic, comment, case
+    )
+    spot.outreach_request = OutreachRequestFactory(mall=mall, services=[o1.service])
+    _outreach(spot, caller)
+    return spot
+
+
+def _outreach(spot: Spot, caller) -> None:
+    """A draft plan, an exclusion rule and a sync conflict of the spot's mall."""
+    from mpp.outreach.models import FieldRecord, Plan, PlanRule, SyncConflict
+
+    now = timezone.now()
+    today = timezone.localdate()
+    spot.outreach_plan = Plan.objects.create(
+        mall=spot.mall, starts_on=today, ends_on=today + dt.timedelta(days=9), created_at=now
+    )
+    spot.outreach_rule = PlanRule.objects.create(
+        mall=spot.mall, kind="exclude", village=spot.outreach_request.village, created_at=now
+    )
+    record_id = uuid.uuid4()
+    record = FieldRecord.objects.create(
+        id=record_id,
+        root_id=record_id,
+        kind="note",
+        mall=spot.mall,
+        vehicle=VehicleFactory(mall=spot.mall),
+        device_id="matrix-device",
+        recorded_by=caller,
+        recorded_at=now,
+        received_at=now,
+        payload={"text": "Catatan"},
+        digest="0" * 64,
+    )
+    spot.outreach_conflict = SyncConflict.objects.create(
+        mall=spot.mall, kind="same_id", record=record, payload={"text": "Lain"}, created_at=now
     )
 
 
@@ -259,6 +301,10 @@ def _build() -> SimpleNamespace:
         ),
         "officer": UserFactory(
             username="m.officer", role=Role.OFFICER, mall=mall_a, booth=booth_a1
+        ),
+        # A village head of kecamatan 32.10.01, where every spot's request is.
+        "agent": UserFactory(
+            username="m.agent", role=Role.VILLAGE_AGENT, mall=mall_a, region=village().parent
         ),
     }
     caller = UserFactory(username="m.caller", role=Role.NATIONAL_ADMIN)
@@ -331,6 +377,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(
         MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MPP_OUTREACH_PLAN_SECONDS=1,
     )
     media.enable()
     try:
@@ -367,7 +414,9 @@ def test_the_spelled_out_table_follows_the_rule():
     lines = [ln for ln in part.splitlines() if ln.startswith("| `")]
     assert lines
     columns = [("national", "own_booth"), ("manager", "own_booth"), ("manager", "other_mall")]
-    columns += [(role, rel) for role in ("supervisor", "officer", CLIENT) for rel in RELATIONS]
+    columns += [(role, rel) for role in ("supervisor", "officer") for rel in RELATIONS]
+    columns += [("agent", "own_booth"), ("agent", "other_mall")]
+    columns += [(CLIENT, rel) for rel in RELATIONS]
     seen = set()
     for line in lines:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -603,11 +652,25 @@ def _page_url(row: Row, spot: Spot) -> str:
         "cases:staff_record": [],
         "cases:staff_figures": [],
         "cases:staff_case_document": [spot.case.number, spot.case.documents.get().pk],
+        "outreach:demand": [],
+        "outreach:agent_request_new": [],
+        "outreach:village_point": [spot.outreach_request.village_id],
+        "outreach:plans": [],
+        "outreach:conflicts": [],
+        "outreach:field_app": [],
     }.get(row.name, [spot.case.number] if row.on == "case" else [mall])
+    if row.on == "outreach-request":
+        args = [spot.outreach_request.pk]
+    elif row.on == "outreach-plan":
+        args = [spot.outreach_plan.pk]
+        if row.name == "outreach:plan_rule_remove":
+            args.append(spot.outreach_rule.pk)
+    elif row.on == "outreach-conflict":
+        args = [spot.outreach_conflict.pk]
     url = reverse(row.name, args=args)
     if row.on == "booth-report":
         url += f"?lingkup=gerai:{spot.booth.ticket_prefix}"
-    elif row.name == "console":
+    elif row.name in ("console", "outreach:demand", "outreach:agent_request_new", "outreach:plans"):
         url += f"?mall={mall}"
     return url
 

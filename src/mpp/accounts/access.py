@@ -70,12 +70,22 @@ CHANGE = "change"
 DELETE = "delete"
 ACTIONS = (VIEW, ADD, CHANGE, DELETE)
 
-ROLES = (Role.NATIONAL_ADMIN, Role.MALL_MANAGER, Role.BOOTH_SUPERVISOR, Role.OFFICER)
+ROLES = (
+    Role.NATIONAL_ADMIN,
+    Role.MALL_MANAGER,
+    Role.BOOTH_SUPERVISOR,
+    Role.OFFICER,
+    Role.VILLAGE_AGENT,
+)
 CLIENT = "api_client"  # the role of an agency's system (ApiClient.role)
 
 
-def _row(national: str, manager: str, supervisor: str, officer: str) -> dict[str, str]:
-    return dict(zip(ROLES, (national, manager, supervisor, officer), strict=True))
+def _row(
+    national: str, manager: str, supervisor: str, officer: str, agent: str = NONE
+) -> dict[str, str]:
+    """One action's scopes. A village agent (a village head or social worker who files
+    mobile-service demand) holds nothing unless the row says so (`agent=`)."""
+    return dict(zip(ROLES, (national, manager, supervisor, officer, agent), strict=True))
 
 
 _ADMIN_WRITE = _row(NATIONAL, MALL, BOOTH, NONE)
@@ -116,6 +126,12 @@ RULES: dict[str, dict[str, str]] = {
     "survey.report": _row(NATIONAL, MALL, BOOTH, NONE),
     "mall.figures": _row(NATIONAL, MALL, MALL, NONE),
     "national.figures": _row(NATIONAL, NONE, NONE, NONE),
+    # Jemput bola (mpp.outreach): file demand (a village agent: only for the villages of
+    # their region, outreach.access.may_file_for), plan the fleet, work in the field
+    # (the service also requires the vehicle's crew unless the user holds outreach.plan).
+    "outreach.request": _row(NATIONAL, MALL, MALL, MALL, agent=MALL),
+    "outreach.plan": _row(NATIONAL, MALL, NONE, NONE),
+    "outreach.field": _row(NATIONAL, MALL, MALL, MALL),
 }
 
 # The API clients' column: what an agency's system may do at its agency's booths.

@@ -23,6 +23,8 @@ A state that is malformed or of another mall is replaced by a fresh one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from mpp.assistant import followups, intents, language
@@ -38,6 +40,24 @@ ALTERNATIVES_MAX = 3
 WITHIN_RATIO = 0.5  # free text after a question: a candidate this close to the best hit wins
 CODE_MAX = 80
 NUMBER_MAX = 99
+
+# Topics apps above this one answer themselves (their hooks register them): when a
+# message names one of the topic's phrases, the app's answer (say, jemput bola: the
+# link to the mobile-service request form) comes before any search.
+_topics: list[tuple[tuple[str, ...], Callable[[int | None], Answer]]] = []
+
+
+def topic_register(phrases, build: Callable[[int | None], Answer]) -> None:
+    """Answer messages containing any of `phrases` (lower case) with build(mall_id)."""
+    _topics.append((tuple(p.lower() for p in phrases), build))
+
+
+def _topic(message: str, mall_id: int | None) -> Answer | None:
+    text = " ".join(message.lower().split())
+    for phrases, build in _topics:
+        if any(phrase in text for phrase in phrases):
+            return build(mall_id)
+    return None
 
 
 def fresh_state(mall_id: int | None = None) -> dict:
@@ -355,6 +375,8 @@ def reply(state, text: str, *, mall_id: int | None) -> tuple[dict, Answer]:
         return _menu(mall_id)
     if command == m.HELP or not message:
         return state, _help()
+    if (topic := _topic(message, mall_id)) is not None:
+        return fresh_state(mall_id), topic
     stage = state["stage"]
     if stage == ANSWERED and (answer := _follow_up(state["service"], message, mall_id)):
         return {**state, "alternatives": []}, answer  # the topic stays; no list is open

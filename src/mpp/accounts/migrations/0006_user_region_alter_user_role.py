@@ -5,21 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_phone_code'),
-        ('core', '0003_idempotency_record'),
+        ("accounts", "0005_phone_code"),
+        ("core", "0003_idempotency_record"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='region',
-            field=models.ForeignKey(blank=True, help_text='The kecamatan or village a village head or social worker files demand for.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region', verbose_name='region (village agents)'),
+            model_name="user",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The kecamatan or village a village head or social worker files demand for.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.region",
+                verbose_name="region (village agents)",
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('national_admin', 'National admin'), ('mall_manager', 'Mall manager'), ('booth_supervisor', 'Booth supervisor'), ('officer', 'Officer'), ('village_agent', 'Village head or social worker')], default='officer', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("national_admin", "National admin"),
+                    ("mall_manager", "Mall manager"),
+                    ("booth_supervisor", "Booth supervisor"),
+                    ("officer", "Officer"),
+                    ("village_agent", "Village head or social worker"),
+                ],
+                default="officer",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
