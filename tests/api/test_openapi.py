@@ -74,6 +74,10 @@ def test_spec_keeps_the_published_paths():
         "/api/v1/webhooks/subscriptions/{subscription_id}/replay": {"post"},
         "/api/v1/webhooks/subscriptions/{subscription_id}/messages/{webhook_id}/replay": {"post"},
         "/api/v1/webhooks/event-types": {"get"},
+        # jemput bola: demand in, the published schedule out (both public)
+        "/api/v1/malls/{mall}/outreach/requests": {"post"},
+        "/api/v1/outreach/requests/{code}": {"get"},
+        "/api/v1/malls/{mall}/outreach/schedule": {"get"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     stream = paths["/api/v1/malls/{mall}/board/stream"]["get"]["responses"]["200"]

@@ -26,6 +26,8 @@ from mpp.api.routers import (
     consultation,
     counters,
     malls,
+    outreach_requests,
+    outreach_schedule,
     search,
     surveys,
     tickets,
@@ -167,3 +169,5 @@ api.add_router("", search.router)
 api.add_router("", assistant.router)
 api.add_router("", cases.router)
 api.add_router("", webhooks.router)
+api.add_router("", outreach_requests.router)
+api.add_router("", outreach_schedule.router)
