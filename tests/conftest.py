@@ -29,6 +29,7 @@ DAY_DEPENDENT = (
     "tests/bookings/",
     "tests/complaints/",
     "tests/surveys/",
+    "tests/outreach/",  # plans over working days, reminders the day before, field days
     "tests/core/test_workdays.py",
     "tests/api/test_bookings_api.py",
 )

@@ -15,6 +15,7 @@ from mpp.consultation.demo import consultation_demo_load
 from mpp.core.commands import MppCommand
 from mpp.core.regions import regions_load
 from mpp.devices.demo import device_demo_load
+from mpp.outreach.demo import outreach_demo_load, outreach_demo_logins
 from mpp.search.services import search_index_rebuild
 from mpp.surveys.demo import survey_demo_load
 from mpp.web.management.commands.serve import display_host, serve
@@ -35,6 +36,8 @@ PAGES = [
     (gettext_lazy("Satisfaction index (IKM)"), "/m/{mall}/ikm/"),
     (gettext_lazy("IKM report (manager)"), "/m/{mall}/ikm/laporan/"),
     (gettext_lazy("IKM of all malls"), "/ikm/"),
+    (gettext_lazy("Mobile service schedule"), "/keliling/{mall}/"),
+    (gettext_lazy("Field app (mobile crew)"), "/lapangan/"),
     (gettext_lazy("Admin"), "/admin/"),
     (gettext_lazy("API docs"), "/api/v1/docs"),
     (gettext_lazy("OpenAPI"), "/api/v1/openapi.json"),
@@ -77,13 +80,14 @@ class Command(MppCommand):
         result["created"] += consultation_demo_load()  # an open topic and a concluded one
         result["created"] += survey_demo_load()  # three months of SKM answers
         result["created"] += case_demo_load()  # online application forms, cases in each status
+        result["created"] += outreach_demo_load()  # jemput bola: van, demand, published plan
         # a registered kiosk and board per demo mall (their credentials kept under var/)
         devices, made = device_demo_load([result["mall"], *result["other_malls"]])
         result["created"] += made
         self._report(result, regions=regions, malls=malls, seconds=time.monotonic() - started)
         self._urls(result, base=f"http://{display_host(host)}:{port}")
         self._devices(devices, base=f"http://{display_host(host)}:{port}")
-        self._logins(result["logins"])
+        self._logins([*result["logins"], *outreach_demo_logins()])
         if not no_serve:
             self.stdout.write(
                 _("Serving on http://%(host)s:%(port)s/ (Ctrl+C to stop)")
