@@ -40,6 +40,22 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
     """One request: the village (choices given by the page), services, people, the
     people who cannot travel, a contact, and an optional home location."""
 
+    def request_fields(self) -> dict:
+        """The cleaned answers as demand.request_create's keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "village_code": data["village"],
+            "service_codes": data["services"],
+            "people": data["people"],
+            "home_visit": data["home_visit"],
+            "needs": data["needs"],
+            "contact_phone": data["contact_phone"],
+            "contact_name": data["contact_name"],
+            "address": data["address"],
+            "lat": data["lat"],
+            "lon": data["lon"],
+        }
+
     village = forms.ChoiceField(label=_("Village (desa/kelurahan)"))
     services = forms.MultipleChoiceField(
         label=_("Services needed"), widget=forms.CheckboxSelectMultiple

@@ -278,20 +278,10 @@ def agent_request_new(request):
     if not form.is_valid():
         context["form"] = form
         return render(request, "outreach/demand/agent_form.html", context, status=422)
-    data = form.cleaned_data
     try:
         created = request_create(
             mall=mall,
-            village_code=data["village"],
-            service_codes=data["services"],
-            people=data["people"],
-            home_visit=data["home_visit"],
-            needs=data["needs"],
-            contact_phone=data["contact_phone"],
-            contact_name=data["contact_name"],
-            address=data["address"],
-            lat=data["lat"],
-            lon=data["lon"],
+            **form.request_fields(),
             source="agent" if context["agent"] else "staff",
             filed_by=request.user,
         )

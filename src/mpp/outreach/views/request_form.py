@@ -92,20 +92,10 @@ def request_new(request, mall: str):
     limited = outreach_throttle(request)
     if not limited.allowed:
         return _too_many(request, mall_obj, limited, context)
-    data = form.cleaned_data
     try:
         created = request_create(
             mall=mall_obj,
-            village_code=data["village"],
-            service_codes=data["services"],
-            people=data["people"],
-            home_visit=data["home_visit"],
-            needs=data["needs"],
-            contact_phone=data["contact_phone"],
-            contact_name=data["contact_name"],
-            address=data["address"],
-            lat=data["lat"],
-            lon=data["lon"],
+            **form.request_fields(),
             source="kiosk" if kiosk else "web",
         )
     except DomainError as exc:
